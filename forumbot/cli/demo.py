@@ -1,0 +1,106 @@
+"""forumbot demo: the sandbox forum, the bot and the web side in one process."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import click
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select
+
+from forumbot.cli import cli, settings_from
+from forumbot.runtime import build_bot, schedule_jobs
+from forumbot.storage.database import make_engine, migrate
+from forumbot.storage.models import Draft, Post
+
+DEMO_KEY = "sandbox-admin-key"
+DEMO_BOT = "forumbot"
+
+
+def _show_new(sessions, seen_posts: int, seen_published: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Print posts taken in and replies published since the last look."""
+    with sessions() as session:
+        for post in session.scalars(select(Post).where(Post.id > seen_posts).order_by(Post.id)):
+            first = " ".join(post.raw.split())[:40]
+            click.echo(
+                f"  收到帖子 {post.forum_post_id:>5}  [{(post.topic_title or '')[:16]}] "
+                f"{post.username}: {first}"
+            )
+            seen_posts = post.id
+        published = session.scalars(
+            select(Draft).where(Draft.state == "published", Draft.id > seen_published)
+            .order_by(Draft.id)
+        )
+        for draft in published:
+            click.echo(f"  ✔ 草稿 #{draft.id} 已发布到论坛（回复帖子 {draft.forum_reply_id}）")
+            seen_published = draft.id
+    return seen_posts, seen_published
+
+
+@cli.command("demo")
+@click.option("--port", default=8081, show_default=True, help="Port of the sandbox forum.")
+@click.option("--web-port", default=8080, show_default=True, help="Port of the web side.")
+@click.option("--generate", default=6.0, show_default=True, help="New owner posts a minute.")
+@click.option("--duration", default=0.0, help="Stop after this many seconds (0 = until Ctrl-C).")
+@click.pass_context
+def demo_cmd(ctx: click.Context, port: int, web_port: int, generate: float, duration: float) -> None:
+    """Run the sandbox forum, the bot and the web side together, and show posts arriving."""
+    from werkzeug.serving import make_server
+
+    from forumbot.sandbox.server import SandboxServer, build_forum
+    from forumbot.sandbox.settings import SandboxSettings
+    from forumbot.web import create_app
+
+    os.environ.setdefault("DISCOURSE_API_KEY", DEMO_KEY)
+    os.environ.setdefault("DISCOURSE_API_USERNAME", DEMO_BOT)
+    os.environ.setdefault("FORUMBOT_FORUM_BASE_URL", f"http://127.0.0.1:{port}")
+    os.environ.setdefault("FORUMBOT_INTAKE_POLL_SECONDS", "5")
+    os.environ.setdefault("FORUMBOT_PUBLISHER_INTERVAL_SECONDS", "3")
+    settings = settings_from(ctx)
+
+    sandbox_settings = SandboxSettings(
+        api_key=DEMO_KEY, bot_username=DEMO_BOT, generate_posts_per_minute=generate
+    )
+    sandbox = SandboxServer(build_forum(sandbox_settings), sandbox_settings, port=port)
+    sandbox.start()
+    engine = make_engine(settings["database.url"])
+    migrate(engine)
+    engine.dispose()
+    bot = build_bot(settings)
+    scheduler = BackgroundScheduler(timezone="UTC")
+    schedule_jobs(scheduler, bot, settings)
+    scheduler.start()
+    web = make_server("127.0.0.1", web_port, create_app(settings, bot.sessions), threaded=True)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+
+    db = settings["database.url"]
+    click.echo(
+        f"""
+forumbot 演示已启动 / demo running
+  沙盒论坛 sandbox forum:  {sandbox.url}/posts.json   (API key {DEMO_KEY})
+  健康检查 health:         http://127.0.0.1:{web_port}/healthz
+  数据库 database:         {db}
+
+另开一个终端试试审批流程 (in another terminal):
+  forumbot queue write <帖子号> --as 王小明 --text "感谢您的反馈……"
+  forumbot queue list
+  forumbot queue approve <草稿号> --as 王小明
+  → 几秒后回复出现在沙盒论坛 (the reply appears in the sandbox within seconds)
+
+按 Ctrl-C 停止 (Ctrl-C to stop). 新帖子 / new posts:"""
+    )
+    seen = (0, 0)
+    started = time.monotonic()
+    try:
+        while not duration or time.monotonic() - started < duration:
+            seen = _show_new(bot.sessions, *seen)
+            time.sleep(1)
+    except KeyboardInterrupt:
+        click.echo("stopping…")
+    finally:
+        scheduler.shutdown(wait=True)
+        web.shutdown()
+        sandbox.stop()
+        bot.close()

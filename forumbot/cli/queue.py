@@ -1,0 +1,191 @@
+"""forumbot queue: the review queue on the command line (until the console exists)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forumbot.cli import cli, settings_from
+from forumbot.review import audit, queue
+from forumbot.review.queue import DraftRef, ReviewError
+from forumbot.review.states import STATE_NAMES_ZH, STATES
+from forumbot.runtime import open_database
+from forumbot.storage.models import Draft, Post
+
+actor_option = click.option(
+    "--as",
+    "actor",
+    envvar="FORUMBOT_REVIEWER",
+    required=True,
+    help="Your name, recorded in the audit log (or set FORUMBOT_REVIEWER).",
+)
+revision_option = click.option(
+    "--revision",
+    type=int,
+    default=None,
+    help="The draft revision you reviewed; refused if someone changed it since.",
+)
+
+
+@contextmanager
+def _session(ctx: click.Context) -> Iterator[Session]:
+    engine, sessions = open_database(settings_from(ctx))
+    try:
+        with sessions() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _read_text(text: str | None) -> str:
+    if text is not None:
+        return text
+    if sys.stdin.isatty():
+        raise ReviewError(
+            "请用 --text 给出回复内容，或从标准输入传入 (give --text or pipe the text)"
+        )
+    return sys.stdin.read()
+
+
+def _one_line(text: str, width: int = 40) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+@cli.group("queue")
+def queue_group() -> None:
+    """Review drafts: list, show, write, edit, approve, reject, reopen."""
+
+
+@queue_group.command("list")
+@click.option("--state", type=click.Choice(STATES), default=None, help="Only drafts in this state.")
+@click.option("--limit", default=50, show_default=True)
+@click.pass_context
+def list_cmd(ctx: click.Context, state: str | None, limit: int) -> None:
+    """List drafts, oldest first."""
+    with _session(ctx) as session:
+        query = select(Draft).order_by(Draft.id).limit(limit)
+        if state:
+            query = query.where(Draft.state == state)
+        drafts = list(session.scalars(query))
+        if not drafts:
+            click.echo("队列为空 (no drafts)")
+            return
+        for d in drafts:
+            click.echo(
+                f"#{d.id:<5} {STATE_NAMES_ZH[d.state]:<8} 帖子 {d.post.forum_post_id:<7} "
+                f"rev {d.revision:<3} {_one_line(d.post.topic_title or '', 24):<24}  "
+                f"{_one_line(d.text)}"
+            )
+
+
+@queue_group.command("show")
+@click.argument("draft_id", type=int)
+@click.pass_context
+def show_cmd(ctx: click.Context, draft_id: int) -> None:
+    """Show a draft with the post it answers and its history."""
+    with _session(ctx) as session:
+        d = queue.get_draft(session, draft_id)
+        p = d.post
+        click.echo(
+            f"草稿 #{d.id}  状态：{STATE_NAMES_ZH[d.state]} ({d.state})  版本 rev {d.revision}"
+        )
+        click.echo(f"话题：{p.topic_title or '（无标题）'}  (topic {p.topic_id}, #{p.post_number})")
+        click.echo(f"作者：{p.username}  帖子 {p.forum_post_id} 第 {p.version} 版")
+        if d.post_version < p.version:
+            click.echo(f"注意：原帖在草稿写成后被编辑（草稿针对第 {d.post_version} 版）")
+        click.echo("—— 原帖 ——")
+        click.echo(p.raw or "（无内容）")
+        click.echo("—— 回复草稿 ——")
+        click.echo(d.text)
+        if d.failure_reason:
+            click.echo(f"—— 失败原因 ——\n{d.failure_reason}")
+        click.echo("—— 记录 ——")
+        for e in audit.history(session, d.id):
+            moved = f"{e.from_state or '-'} → {e.to_state or '-'}"
+            click.echo(
+                f"{e.at:%Y-%m-%d %H:%M:%S} {e.actor:<18} {e.action:<22} {moved}"
+                f"{'  ' + e.reason if e.reason else ''}"
+            )
+
+
+@queue_group.command("write")
+@click.argument("forum_post_id", type=int)
+@click.option("--text", default=None, help="Reply text (default: read standard input).")
+@actor_option
+@click.pass_context
+def write_cmd(ctx: click.Context, forum_post_id: int, text: str | None, actor: str) -> None:
+    """Write a reply to a forum post by hand; it waits for approval like any draft."""
+    with _session(ctx) as session:
+        post = session.scalar(select(Post).where(Post.forum_post_id == forum_post_id))
+        if post is None:
+            raise ReviewError(f"帖子 {forum_post_id} 尚未收录 (post not taken in yet)")
+        draft = queue.write_draft(session, post, _read_text(text), actor=actor)
+        session.commit()
+        click.echo(f"已创建草稿 #{draft.id}，待审批")
+
+
+@queue_group.command("edit")
+@click.argument("draft_id", type=int)
+@click.option("--text", default=None, help="New text (default: read standard input).")
+@actor_option
+@revision_option
+@click.pass_context
+def edit_cmd(
+    ctx: click.Context, draft_id: int, text: str | None, actor: str, revision: int | None
+) -> None:
+    """Replace a draft's text; it then waits for approval again."""
+    with _session(ctx) as session:
+        d = queue.edit(session, DraftRef(draft_id, revision), _read_text(text), actor=actor)
+        session.commit()
+        click.echo(f"草稿 #{d.id} 已修改（rev {d.revision}），待审批")
+
+
+@queue_group.command("approve")
+@click.argument("draft_id", type=int)
+@actor_option
+@revision_option
+@click.option("--reason", default=None, help="Optional note for the audit log.")
+@click.pass_context
+def approve_cmd(
+    ctx: click.Context, draft_id: int, actor: str, revision: int | None, reason: str | None
+) -> None:
+    """Approve a draft; the publisher posts it on its next run."""
+    with _session(ctx) as session:
+        d = queue.approve(session, DraftRef(draft_id, revision), actor=actor, reason=reason)
+        session.commit()
+        click.echo(f"草稿 #{d.id} 已由 {actor} 批准，将在下次发布时发出")
+
+
+@queue_group.command("reject")
+@click.argument("draft_id", type=int)
+@actor_option
+@revision_option
+@click.option("--reason", required=True, help="Why (recorded, and used to improve drafts).")
+@click.pass_context
+def reject_cmd(
+    ctx: click.Context, draft_id: int, actor: str, revision: int | None, reason: str
+) -> None:
+    """Reject a draft; it is never published."""
+    with _session(ctx) as session:
+        d = queue.reject(session, DraftRef(draft_id, revision), actor=actor, reason=reason)
+        session.commit()
+        click.echo(f"草稿 #{d.id} 已驳回")
+
+
+@queue_group.command("reopen")
+@click.argument("draft_id", type=int)
+@actor_option
+@click.option("--reason", required=True, help="What was fixed.")
+@click.pass_context
+def reopen_cmd(ctx: click.Context, draft_id: int, actor: str, reason: str) -> None:
+    """Put a failed draft back in the queue for approval."""
+    with _session(ctx) as session:
+        d = queue.reopen(session, DraftRef(draft_id), actor=actor, reason=reason)
+        session.commit()
+        click.echo(f"草稿 #{d.id} 已重新进入待审批")

@@ -1,0 +1,1 @@
+"""Publish: approved drafts go to the forum, each exactly once."""

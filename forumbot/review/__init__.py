@@ -1,0 +1,1 @@
+"""Review: the states of a draft, the audit log, and what people do to drafts in the queue."""

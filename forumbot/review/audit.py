@@ -1,0 +1,99 @@
+"""The append-only audit log: every change of a draft's state is one row."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forumbot.review.states import APPROVED, check_move
+from forumbot.storage.models import AuditEntry, Draft
+
+SYSTEM_PREFIX = "system:"
+
+
+def is_person(actor: str) -> bool:
+    """System actors (intake, publisher) are named ``system:…``; everyone else is a person."""
+    return bool(actor.strip()) and not actor.startswith(SYSTEM_PREFIX)
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    entity_type: str,
+    entity_id: int,
+    action: str,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        actor=actor,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        details=json.dumps(details, ensure_ascii=False, sort_keys=True) if details else None,
+    )
+    session.add(entry)
+    return entry
+
+
+def move(
+    session: Session,
+    draft: Draft,
+    to_state: str,
+    *,
+    actor: str,
+    action: str,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Change a draft's state after checking the move is allowed, and log it."""
+    check_move(draft.state, to_state)
+    from_state = draft.state
+    draft.state = to_state
+    session.flush()  # a draft needs its id before its first audit row
+    record(
+        session,
+        actor=actor,
+        entity_type="draft",
+        entity_id=draft.id,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        details=details,
+    )
+
+
+def history(session: Session, draft_id: int) -> list[AuditEntry]:
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity_type == "draft", AuditEntry.entity_id == draft_id)
+            .order_by(AuditEntry.id)
+        )
+    )
+
+
+def approval_covers(session: Session, draft: Draft) -> AuditEntry | None:
+    """The latest approval in the audit log if it was given by a person for exactly this text."""
+    for entry in reversed(history(session, draft.id)):
+        if entry.to_state == APPROVED:
+            sha = json.loads(entry.details or "{}").get("text_sha256")
+            if not is_person(entry.actor) or sha != text_sha256(draft.text):
+                return None
+            return entry
+    return None

@@ -1,0 +1,223 @@
+"""What people do to drafts: write, edit, approve, reject; and what a forum edit undoes.
+
+Each function takes a session, changes drafts through ``audit.move`` and leaves committing
+to the caller, so the CLI, the console and the tests share one set of rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forumbot.review import audit
+from forumbot.review.states import (
+    APPROVED,
+    FAILED,
+    PENDING_APPROVAL,
+    PUBLISHING,
+    SUPERSEDED,
+    UNPUBLISHED,
+)
+from forumbot.storage.models import Draft, Post, utcnow
+
+
+class ReviewError(Exception):
+    """A reviewer's action cannot be done; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class DraftRef:
+    """The draft a reviewer looked at: its id and the revision they saw."""
+
+    id: int
+    revision: int | None = None
+
+
+def get_draft(session: Session, draft_id: int) -> Draft:
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise ReviewError(f"草稿 #{draft_id} 不存在 (draft {draft_id} not found)")
+    return draft
+
+
+def _check_person(actor: str) -> None:
+    if not audit.is_person(actor):
+        raise ReviewError("审批人必须是具体的人 (an approver must be a named person)")
+
+
+def _check_revision(draft: Draft, revision: int | None) -> None:
+    if revision is not None and draft.revision != revision:
+        raise ReviewError(
+            f"草稿 #{draft.id} 已被他人修改（版本 {revision} → {draft.revision}），请刷新后重新审阅"
+        )
+
+
+def write_draft(
+    session: Session,
+    post: Post,
+    text: str,
+    *,
+    actor: str,
+    style: str | None = None,
+    kind: str = "reply",
+    state: str = PENDING_APPROVAL,
+    reason: str | None = None,
+) -> Draft:
+    """Put a new draft for ``post`` in the queue."""
+    if not text.strip():
+        raise ReviewError("回复内容为空 (the reply text is empty)")
+    draft = Draft(
+        post=post,
+        text=text,
+        style=style,
+        kind=kind,
+        state=state,
+        post_version=post.version,
+        created_by=actor,
+    )
+    session.add(draft)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        entity_type="draft",
+        entity_id=draft.id,
+        action="create",
+        to_state=state,
+        reason=reason,
+        details={"post": post.forum_post_id, "post_version": post.version, "style": style},
+    )
+    return draft
+
+
+def edit(session: Session, ref: DraftRef, text: str, *, actor: str) -> Draft:
+    """Change a draft's text; an approved draft goes back to waiting for approval."""
+    draft = get_draft(session, ref.id)
+    _check_revision(draft, ref.revision)
+    if draft.state not in (PENDING_APPROVAL, APPROVED, FAILED):
+        raise ReviewError(f"草稿 #{draft.id} 当前状态为 {draft.state}，不能修改")
+    if not text.strip():
+        raise ReviewError("回复内容为空 (the reply text is empty)")
+    old = draft.text
+    draft.text = text
+    audit.move(
+        session,
+        draft,
+        PENDING_APPROVAL,
+        actor=actor,
+        action="edit",
+        details={"old_sha256": audit.text_sha256(old), "new_sha256": audit.text_sha256(text)},
+    )
+    return draft
+
+
+def approve(
+    session: Session,
+    ref: DraftRef,
+    *,
+    actor: str,
+    text: str | None = None,
+    reason: str | None = None,
+) -> Draft:
+    """Approve a draft (optionally with edited text) for publishing.
+
+    Refused when someone changed the draft since ``ref.revision`` or when the forum post was
+    edited after the draft was written: the reviewer must see what they approve.
+    """
+    _check_person(actor)
+    draft = get_draft(session, ref.id)
+    _check_revision(draft, ref.revision)
+    if draft.state != PENDING_APPROVAL:
+        raise ReviewError(f"草稿 #{draft.id} 当前状态为 {draft.state}，只有待审批的草稿可以批准")
+    if draft.post.version > draft.post_version:
+        raise ReviewError(
+            f"原帖在草稿写成后被编辑过（第 {draft.post.version} 版），请先核对原帖再批准"
+        )
+    if text is not None and text != draft.text:
+        if not text.strip():
+            raise ReviewError("回复内容为空 (the reply text is empty)")
+        edit(session, DraftRef(draft.id), text, actor=actor)
+    draft.approved_by = actor
+    draft.approved_at = utcnow()
+    draft.approved_text_sha256 = audit.text_sha256(draft.text)
+    draft.publish_attempts = 0
+    audit.move(
+        session,
+        draft,
+        APPROVED,
+        actor=actor,
+        action="approve",
+        reason=reason,
+        details={"text_sha256": draft.approved_text_sha256},
+    )
+    return draft
+
+
+def reject(session: Session, ref: DraftRef, *, actor: str, reason: str) -> Draft:
+    """Reject a draft; a reason is required so the next reviewer and the trainer learn why."""
+    _check_person(actor)
+    if not reason.strip():
+        raise ReviewError("驳回必须填写原因 (a rejection needs a reason)")
+    draft = get_draft(session, ref.id)
+    _check_revision(draft, ref.revision)
+    if draft.state == PUBLISHING:
+        raise ReviewError(f"草稿 #{draft.id} 正在发布，不能驳回")
+    audit.move(session, draft, "rejected", actor=actor, action="reject", reason=reason)
+    return draft
+
+
+def reopen(session: Session, ref: DraftRef, *, actor: str, reason: str) -> Draft:
+    """Send a failed draft back to the queue, e.g. after the forum's problem was fixed."""
+    _check_person(actor)
+    draft = get_draft(session, ref.id)
+    _check_revision(draft, ref.revision)
+    if draft.state != FAILED:
+        raise ReviewError(
+            f"草稿 #{draft.id} 当前状态为 {draft.state}，只有发布失败的草稿可以重新打开"
+        )
+    audit.move(session, draft, PENDING_APPROVAL, actor=actor, action="reopen", reason=reason)
+    return draft
+
+
+def unpublished_drafts(session: Session, post: Post) -> list[Draft]:
+    return list(
+        session.scalars(select(Draft).where(Draft.post_id == post.id, Draft.state.in_(UNPUBLISHED)))
+    )
+
+
+def post_edited(session: Session, post: Post, *, actor: str = "system:intake") -> int:
+    """The owner edited the post: unpublished drafts go back to review. Returns how many."""
+    moved = 0
+    for draft in unpublished_drafts(session, post):
+        if draft.state in (APPROVED, PENDING_APPROVAL, FAILED):
+            audit.move(
+                session,
+                draft,
+                PENDING_APPROVAL,
+                actor=actor,
+                action="post_edited",
+                reason=f"原帖已被编辑（第 {post.version} 版），请重新审阅",
+            )
+            draft.approved_by = None
+            draft.approved_text_sha256 = None
+            moved += 1
+    return moved
+
+
+def post_deleted(session: Session, post: Post, *, actor: str = "system:intake") -> int:
+    """The post is gone from the forum: every unpublished draft for it is superseded."""
+    moved = 0
+    for draft in unpublished_drafts(session, post):
+        if draft.state != PUBLISHING:
+            audit.move(
+                session,
+                draft,
+                SUPERSEDED,
+                actor=actor,
+                action="post_deleted",
+                reason="原帖已被删除",
+            )
+            moved += 1
+    return moved

@@ -1,0 +1,122 @@
+"""Assemble the running bot from settings: database, forum client, poller, publisher, jobs.
+
+The only place that turns configuration into objects; everything else receives them, so tests
+build the same pieces against a sandbox and a fresh database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.base import BaseScheduler
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from forumbot.config import Settings
+from forumbot.discourse import DiscourseClient, DiscourseError
+from forumbot.intake.poller import Poller
+from forumbot.publish.publisher import Publisher
+from forumbot.storage.database import check_schema, make_engine, session_factory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Bot:
+    engine: Engine
+    sessions: sessionmaker[Session]
+    client: DiscourseClient
+    poller: Poller
+    publisher: Publisher
+
+    def close(self) -> None:
+        self.client.close()
+        self.engine.dispose()
+
+
+def open_database(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
+    engine = make_engine(settings["database.url"])
+    check_schema(engine)
+    return engine, session_factory(engine)
+
+
+def make_client(settings: Settings) -> DiscourseClient:
+    return DiscourseClient(
+        settings["forum.base_url"],
+        settings.secret("DISCOURSE_API_KEY"),
+        settings.secret("DISCOURSE_API_USERNAME"),
+        timeout=settings["forum.timeout_seconds"],
+        retries=settings["forum.retries"],
+        max_wait=settings["forum.max_wait_seconds"],
+        requests_per_minute=settings["forum.requests_per_minute"],
+    )
+
+
+def build_bot(settings: Settings) -> Bot:
+    settings.check_publish_lease()
+    bot_username = settings.secret("DISCOURSE_API_USERNAME")
+    engine, sessions = open_database(settings)
+    client = make_client(settings)
+    poller = Poller(
+        sessions=sessions,
+        source=client,
+        bot_username=bot_username,
+        skip_usernames=frozenset(u.lower() for u in settings["intake.skip_usernames"]),
+        overlap_ids=settings["intake.overlap_ids"],
+        max_pages=settings["intake.max_pages_per_run"],
+    )
+    publisher = Publisher(
+        sessions=sessions,
+        forum=client,
+        bot_username=bot_username,
+        lease_seconds=settings["publisher.lease_seconds"],
+        batch_size=settings["publisher.batch_size"],
+        max_attempts=settings["publisher.max_attempts"],
+        reread=settings["publisher.reread_before_publish"],
+        retry_delay=settings["publisher.retry_delay_seconds"],
+    )
+    return Bot(engine, sessions, client, poller, publisher)
+
+
+def guarded(name: str, job: Callable[[], Any]) -> Callable[[], None]:
+    """Run a job so that a forum or database failure is one log line and the next run goes on."""
+
+    def run() -> None:
+        try:
+            job()
+        except DiscourseError as exc:
+            log.warning("%s: forum error, will retry next run: %s", name, exc)
+        except SQLAlchemyError as exc:
+            log.error("%s: database error, will retry next run: %s", name, exc.__class__.__name__)
+            log.debug("database error detail", exc_info=True)
+
+    run.__name__ = name
+    return run
+
+
+def schedule_jobs(scheduler: BaseScheduler, bot: Bot, settings: Settings) -> None:
+    """Intake and publishing as APScheduler interval jobs, one instance each, starting now."""
+    now = datetime.now(UTC)
+    scheduler.add_job(
+        guarded("intake", bot.poller.run_once),
+        "interval",
+        seconds=settings["intake.poll_seconds"],
+        id="intake",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=now,
+    )
+    scheduler.add_job(
+        guarded("publisher", bot.publisher.run_once),
+        "interval",
+        seconds=settings["publisher.interval_seconds"],
+        id="publisher",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=now,
+    )

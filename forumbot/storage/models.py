@@ -1,0 +1,199 @@
+"""The tables: posts taken in, their labels, drafts and their audit trail, and who works here.
+
+Times are stored as UTC. Drafts carry a ``revision`` so that an approval of a version
+someone else has changed meanwhile is refused instead of silently winning.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite has no time zones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; forumbot stores UTC-aware times only")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Post(Base):
+    """A forum post as last read from Discourse; one row per forum post id."""
+
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    forum_post_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    topic_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    post_number: Mapped[int] = mapped_column(Integer)
+    reply_to_post_number: Mapped[int | None] = mapped_column(Integer)
+    username: Mapped[str] = mapped_column(String(255))
+    raw: Mapped[str] = mapped_column(Text)
+    topic_title: Mapped[str | None] = mapped_column(Text)
+    category_id: Mapped[int | None] = mapped_column(Integer)
+    forum_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    forum_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why intake had to repair a field (e.g. raw missing); null for a clean post.
+    intake_note: Mapped[str | None] = mapped_column(Text)
+    # Where the post is in the pipeline: received -> labelled -> drafted.
+    stage: Mapped[str] = mapped_column(String(32), default="received", index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    drafts: Mapped[list[Draft]] = relationship(back_populates="post")
+
+
+class Classification(Base):
+    """A label given to a post, by the model or (as a correction) by a person."""
+
+    __tablename__ = "classifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    label: Mapped[str] = mapped_column(String(32))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))  # "model" or "reviewer"
+    created_by: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Department(Base):
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    response_days: Mapped[int] = mapped_column(Integer, default=3)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(255), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def new_public_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Draft(Base):
+    """A proposed forum action (a reply, a private message, a flag) awaiting or past review."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (Index("ix_drafts_state_lease", "state", "lease_until"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Unique across installations; written into the published reply as an invisible marker.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32), default="reply")
+    style: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    # The post version the text answers; a newer post version makes the draft stale.
+    post_version: Mapped[int] = mapped_column(Integer, default=1)
+    approved_by: Mapped[str | None] = mapped_column(String(255))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_text_sha256: Mapped[str | None] = mapped_column(String(64))
+    # Attempts since the last approval; ``ever_attempted`` makes every later attempt look for
+    # the marker first, even after a reviewer re-approved a failed draft.
+    publish_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    ever_attempted: Mapped[bool] = mapped_column(Boolean, default=False)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    forum_reply_id: Mapped[int | None] = mapped_column(BigInteger)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    post: Mapped[Post] = relationship(back_populates="drafts")
+
+    __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012
+
+
+class AuditEntry(Base):
+    """One row per change: who, when, from, to, why. The database refuses updates and deletes."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(255))
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[str | None] = mapped_column(Text)  # JSON
+
+
+class IntakeCursor(Base):
+    """How far intake has read. ``walk_*`` hold a backlog walk that has not reached the floor."""
+
+    __tablename__ = "intake_cursor"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    high_water_mark: Mapped[int] = mapped_column(BigInteger, default=0)
+    walk_top: Mapped[int | None] = mapped_column(BigInteger)
+    walk_before: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class WebhookDelivery(Base):
+    """Event ids already handled, so a replayed delivery changes nothing."""
+
+    __tablename__ = "webhook_deliveries"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,112 @@
+"""The queue's rules: who may approve what, stale versions refused, everything in the audit log."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+
+from forumbot.review import audit, queue
+from forumbot.review.queue import DraftRef, ReviewError
+from forumbot.review.states import InvalidTransition, check_move
+
+REPLY = "感谢您的反馈，给您带来不便非常抱歉。工程部将于3个工作日内上门查看漏水情况。"
+
+
+@pytest.fixture
+def draft(sessions, make_post):
+    with sessions() as s:
+        post = make_post(s)
+        d = queue.write_draft(s, post, REPLY, actor="李娜")
+        s.commit()
+        return d.id
+
+
+def test_write_then_approve_records_who_and_what(sessions, draft):
+    with sessions() as s:
+        d = queue.approve(s, DraftRef(draft), actor="王小明")
+        s.commit()
+        assert d.state == "approved"
+        rows = audit.history(s, draft)
+        assert [(r.action, r.from_state, r.to_state, r.actor) for r in rows] == [
+            ("create", None, "pending_approval", "李娜"),
+            ("approve", "pending_approval", "approved", "王小明"),
+        ]
+        assert audit.approval_covers(s, d) is not None
+
+
+def test_approval_no_longer_covers_changed_text(sessions, draft):
+    with sessions() as s:
+        d = queue.approve(s, DraftRef(draft), actor="王小明")
+        d.text = REPLY + "（改）"
+        assert audit.approval_covers(s, d) is None
+
+
+def test_system_actor_cannot_approve(sessions, draft):
+    with sessions() as s, pytest.raises(ReviewError, match="具体的人"):
+        queue.approve(s, DraftRef(draft), actor="system:publisher")
+
+
+def test_stale_revision_is_refused(sessions, draft):
+    with sessions() as s:
+        seen = queue.get_draft(s, draft).revision
+        queue.edit(s, DraftRef(draft, seen), REPLY + "补充：可致电客服。", actor="李娜")
+        s.commit()
+    with sessions() as s, pytest.raises(ReviewError, match="已被他人修改"):
+        queue.approve(s, DraftRef(draft, seen), actor="王小明")
+
+
+def test_edited_post_blocks_approval_until_reviewed(sessions, draft):
+    with sessions() as s:
+        d = queue.get_draft(s, draft)
+        d.post.version = 2
+        with pytest.raises(ReviewError, match="原帖在草稿写成后被编辑"):
+            queue.approve(s, DraftRef(draft), actor="王小明")
+
+
+def test_post_edited_sends_approved_draft_back(sessions, draft):
+    with sessions() as s:
+        d = queue.approve(s, DraftRef(draft), actor="王小明")
+        d.post.version = 2
+        assert queue.post_edited(s, d.post) == 1
+        assert d.state == "pending_approval"
+        assert audit.history(s, draft)[-1].reason.startswith("原帖已被编辑")
+
+
+def test_post_deleted_supersedes(sessions, draft):
+    with sessions() as s:
+        d = queue.get_draft(s, draft)
+        assert queue.post_deleted(s, d.post) == 1
+        assert d.state == "superseded"
+
+
+def test_reject_needs_reason(sessions, draft):
+    with sessions() as s:
+        with pytest.raises(ReviewError, match="原因"):
+            queue.reject(s, DraftRef(draft), actor="王小明", reason="  ")
+        d = queue.reject(s, DraftRef(draft), actor="王小明", reason="语气生硬")
+        assert d.state == "rejected"
+        with pytest.raises(ReviewError, match="不能修改"):
+            queue.edit(s, DraftRef(draft), "x", actor="王小明")
+
+
+def test_empty_text_refused(sessions, make_post):
+    with sessions() as s, pytest.raises(ReviewError, match="为空"):
+        queue.write_draft(s, make_post(s), "   ", actor="李娜")
+
+
+def test_terminal_states_never_move():
+    for terminal in ("published", "rejected", "superseded"):
+        with pytest.raises(InvalidTransition):
+            check_move(terminal, "approved")
+    with pytest.raises(InvalidTransition):
+        check_move("pending_approval", "published")
+
+
+def test_audit_log_is_append_only_in_the_database(sessions, draft):
+    with sessions() as s:
+        with pytest.raises(DatabaseError, match="append-only"):
+            s.execute(text("UPDATE audit_log SET actor = 'someone else'"))
+        s.rollback()
+        with pytest.raises(DatabaseError, match="append-only"):
+            s.execute(text("DELETE FROM audit_log"))

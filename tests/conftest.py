@@ -82,3 +82,68 @@ def _add_post(session: Session, forum_post_id: int = 1001, **fields) -> Post:
     session.add(post)
     session.flush()
     return post
+
+
+class SandboxControl:
+    """Drive the running sandbox forum through its /_sandbox control routes (real HTTP)."""
+
+    def __init__(self, url: str):
+        import requests
+
+        self.url = url
+        self.http = requests.Session()
+
+    def call(self, method: str, path: str, **body):
+        response = self.http.request(
+            method, f"{self.url}/_sandbox/{path}", json=body or None, timeout=30
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def add_post(self, raw: str, *, username: str = "zhang_wei88", **fields) -> dict:
+        return self.call("POST", "posts", username=username, raw=raw, **fields)
+
+    def faults(self, rate: float, kinds: list[str] | None = None, **extra) -> None:
+        body = {"rate": rate, **extra}
+        if kinds:
+            body["kinds"] = kinds
+        self.call("POST", "faults", **body)
+
+    def posts_by(self, username: str) -> list[dict]:
+        data = self.call("GET", f"posts?username={username}")
+        return data["posts"] if isinstance(data, dict) else data
+
+    def close(self) -> None:
+        self.http.close()
+
+
+@pytest.fixture
+def sandbox():
+    """A seeded sandbox forum on a free port, rate limit and create memoization off, so that
+    the tests measure forumbot's own guarantees (both can be switched on per test)."""
+    from forumbot.sandbox.server import SandboxServer
+    from forumbot.sandbox.settings import SandboxSettings
+
+    cfg = SandboxSettings(rate_limit_per_minute=0, memoize_seconds=0, timeout_seconds=1.0)
+    with SandboxServer.for_settings(cfg) as server:
+        control = SandboxControl(server.url)
+        yield control
+        control.close()
+
+
+@pytest.fixture
+def client(sandbox):
+    from forumbot.discourse import DiscourseClient
+
+    c = DiscourseClient(
+        sandbox.url,
+        "sandbox-admin-key",
+        "forumbot",
+        timeout=0.5,
+        retries=3,
+        backoff=0.01,
+        max_wait=5,
+        requests_per_minute=0,
+    )
+    yield c
+    c.close()

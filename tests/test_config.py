@@ -45,7 +45,10 @@ def test_database_url_from_environment():
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        ("[intake]\npol_seconds = 3\n", "unknown key 'intake.pol_seconds' (did you mean 'intake.poll_seconds'?)"),
+        (
+            "[intake]\npol_seconds = 3\n",
+            "unknown key 'intake.pol_seconds' (did you mean 'intake.poll_seconds'?)",
+        ),
         ("[intak]\npoll_seconds = 3\n", "unknown section 'intak' (did you mean 'intake'?)"),
         ("[intake]\npoll_seconds = 'often'\n", "intake.poll_seconds must be a number, not 'often'"),
         ("[intake]\npoll_seconds = 0\n", "intake.poll_seconds must be at least 1"),
@@ -63,7 +66,9 @@ def test_bad_file_names_key_and_file(tmp_path, content, expected):
 
 
 def test_unknown_environment_variable_is_named():
-    with pytest.raises(ConfigError, match="FORUMBOT_INTAKE_POLL_SECOND'.*FORUMBOT_INTAKE_POLL_SECONDS"):
+    with pytest.raises(
+        ConfigError, match="FORUMBOT_INTAKE_POLL_SECOND'.*FORUMBOT_INTAKE_POLL_SECONDS"
+    ):
         load_settings(path=None, environ={"FORUMBOT_INTAKE_POLL_SECOND": "3"})
 
 

@@ -30,7 +30,8 @@ def _show_new(sessions, seen_posts: int, seen_published: int) -> tuple[int, int]
             )
             seen_posts = post.id
         published = session.scalars(
-            select(Draft).where(Draft.state == "published", Draft.id > seen_published)
+            select(Draft)
+            .where(Draft.state == "published", Draft.id > seen_published)
             .order_by(Draft.id)
         )
         for draft in published:
@@ -45,7 +46,9 @@ def _show_new(sessions, seen_posts: int, seen_published: int) -> tuple[int, int]
 @click.option("--generate", default=6.0, show_default=True, help="New owner posts a minute.")
 @click.option("--duration", default=0.0, help="Stop after this many seconds (0 = until Ctrl-C).")
 @click.pass_context
-def demo_cmd(ctx: click.Context, port: int, web_port: int, generate: float, duration: float) -> None:
+def demo_cmd(
+    ctx: click.Context, port: int, web_port: int, generate: float, duration: float
+) -> None:
     """Run the sandbox forum, the bot and the web side together, and show posts arriving."""
     from werkzeug.serving import make_server
 

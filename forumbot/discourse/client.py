@@ -23,8 +23,6 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import NewConnectionError, ReadTimeoutError
-from urllib3.util.retry import Retry
 
 from forumbot import __version__
 from forumbot.discourse.errors import (
@@ -32,39 +30,20 @@ from forumbot.discourse.errors import (
     InvalidResponse,
     PostEnqueued,
     RateLimited,
-    RequestTimeout,
-    TransportError,
     quote,
     status_error,
 )
 from forumbot.discourse.ratelimit import TokenBucket, wait_from_429
+from forumbot.discourse.transport import retry_policy, safe_url, transport_error
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"forumbot/{__version__} python-requests/{requests.__version__}"
-RETRY_STATUSES = frozenset({500, 502, 503, 504})
 # Flag types whose flag must carry a message (core db/fixtures/003_flags.rb).
 FLAGS_NEEDING_MESSAGE = frozenset({6, 7, 10})
 _RATE_LIMIT_CODE_HEADERS = ("Discourse-Rate-Limit-Error-Code", "Discourse-Rate-Limit-Error-Id")
 
 Json = dict[str, Any]
-
-
-class _CountingRetry(Retry):
-    """urllib3's ``Retry`` that reports each retry it is about to make to the client."""
-
-    on_retry: Callable[[], None] | None = None
-
-    def new(self, **kw: Any) -> _CountingRetry:
-        retry = super().new(**kw)
-        retry.on_retry = self.on_retry
-        return retry
-
-    def increment(self, *args: Any, **kwargs: Any) -> _CountingRetry:
-        retry = super().increment(*args, **kwargs)  # raises when no retry is allowed
-        if self.on_retry is not None:
-            self.on_retry()
-        return retry
 
 
 class _TryAgain(Exception):
@@ -76,7 +55,16 @@ class _TryAgain(Exception):
 
 
 class DiscourseClient:
-    """Calls the Discourse API as one admin user, within a request budget, with retries."""
+    """Calls the Discourse API as one admin user, within a request budget, with retries.
+
+    ``timeout`` applies to connecting and to reading, on every call. ``retries`` bounds the
+    retries of one call; ``backoff`` is the base of their exponential backoff. A 429 is waited
+    out with ``sleep`` unless it asks for more than ``max_wait``. ``requests_per_minute`` (0 =
+    unlimited) keeps forumbot under the forum's limit by itself. Without ``session`` the client
+    builds and owns one with the retry policy mounted; a session passed in is used as it is
+    (its adapters, so its retries, and its lifetime belong to the caller). ``calls`` counts the
+    requests attempted, retries included.
+    """
 
     def __init__(
         self,
@@ -117,7 +105,7 @@ class DiscourseClient:
         self._owns_session = session is None
         if session is None:
             session = requests.Session()
-            adapter = HTTPAdapter(max_retries=self._retry_policy())
+            adapter = HTTPAdapter(max_retries=retry_policy(retries, backoff, self._spend))
             session.mount("http://", adapter)
             session.mount("https://", adapter)
         self._session = session
@@ -229,27 +217,7 @@ class DiscourseClient:
     @property
     def _origin(self) -> str:
         """The base URL without any user:password part, safe to show."""
-        return _safe_location(self.base_url) or ""
-
-    def _retry_policy(self) -> Retry:
-        """urllib3 retries: connect errors for all methods; timeouts and 5xx for GET only."""
-        retry = _CountingRetry(
-            total=self.retries,
-            connect=self.retries,
-            read=self.retries,
-            status=self.retries,
-            other=0,
-            redirect=0,
-            allowed_methods=frozenset({"GET"}),
-            status_forcelist=RETRY_STATUSES,
-            backoff_factor=self.backoff,
-            backoff_jitter=self.backoff,
-            raise_on_status=False,
-            raise_on_redirect=False,
-            respect_retry_after_header=False,  # 429s are ours; a 503 must not block for long
-        )
-        retry.on_retry = self._spend
-        return retry
+        return safe_url(self.base_url) or ""
 
     def _spend(self) -> None:
         """Wait for budget, then count one request about to be sent."""
@@ -265,6 +233,7 @@ class DiscourseClient:
         params: Any = None,
         payload: Json | None = None,
     ) -> Json:
+        """Send one call, waiting out 429s and re-reading garbled GET answers; JSON back."""
         attempt = 0
         while True:
             self._spend()
@@ -279,7 +248,14 @@ class DiscourseClient:
                     allow_redirects=False,
                 )
             except requests.RequestException as exc:
-                raise self._transport_error(exc, method, path) from exc
+                raise transport_error(
+                    exc,
+                    method=method,
+                    path=path,
+                    origin=self._origin,
+                    timeout=self.timeout,
+                    retries=self.retries,
+                ) from exc
             try:
                 log.debug("%s %s -> %s", method, path, response.status_code)
                 return self._read(response, method, path, attempt)
@@ -290,27 +266,31 @@ class DiscourseClient:
                 response.close()
 
     def _read(self, response: requests.Response, method: str, path: str, attempt: int) -> Json:
+        """The JSON object of a good answer; raise the matching error, or ``_TryAgain``."""
         status = response.status_code
         if status == 429:
             raise self._rate_limited(response, method, path, attempt)
         if not 200 <= status < 300:
             errors, error_type, _, _ = _error_details(response)
-            retries = getattr(getattr(response.raw, "retries", None), "history", ())
+            history = getattr(getattr(response.raw, "retries", None), "history", ())
             raise status_error(
                 method,
                 path,
                 status,
                 errors,
                 error_type,
-                location=_safe_location(response.headers.get("Location")),
-                attempts=len(retries) + 1,
+                location=safe_url(response.headers.get("Location")),
+                attempts=len(history) + 1,
             )
         body, problem = _json_body(response)
         if problem:
             if method == "GET" and attempt < self.retries:
                 log.warning("Discourse %s %s: %s; retrying", method, path, problem)
                 raise _TryAgain(self.backoff * 2**attempt + random.uniform(0, self.backoff))
-            hint = "" if method == "GET" else "; it may still have been carried out"
+            if method == "GET":
+                hint = f" after {attempt + 1} attempts" if attempt else ""
+            else:
+                hint = "; it may still have been carried out"
             raise InvalidResponse(
                 f"Discourse answered {method} {path} with {status} but {problem}{hint}.",
                 method=method,
@@ -322,7 +302,7 @@ class DiscourseClient:
             reasons = [str(e) for e in errors] if isinstance(errors, list) else [str(errors)]
             raise DiscourseError(
                 f"Discourse answered {method} {path} with {status} but reported errors: "
-                f"{quote('; '.join(reasons))}.",
+                f"{quote('; '.join(reasons)).rstrip('.')}.",
                 method=method,
                 path=path,
                 status=status,
@@ -362,43 +342,6 @@ class DiscourseClient:
                 **detail,
             )
         return _TryAgain(wait)
-
-    def _transport_error(
-        self, exc: requests.RequestException, method: str, path: str
-    ) -> TransportError:
-        """Turn a requests failure into a one-line error that says whether to worry."""
-        chain = _causes(exc)
-        never_sent = isinstance(exc, requests.ConnectTimeout) or any(
-            isinstance(e, NewConnectionError) for e in chain
-        )
-        timed_out = isinstance(exc, requests.Timeout) or any(
-            isinstance(e, ReadTimeoutError | TimeoutError) for e in chain
-        )
-        retried = method == "GET" or never_sent
-        tries = f" after {self.retries + 1} attempts" if retried and self.retries else ""
-        unsure = "" if retried else "; it may have reached the forum, so it was not repeated"
-        call = f"{method} {path}"
-        if timed_out:
-            phase = "accept a connection" if never_sent else "answer"
-            return RequestTimeout(
-                f"Discourse at {self._origin} did not {phase} within {self.timeout:g} s "
-                f"for {call}{tries}{unsure}.",
-                method=method,
-                path=path,
-            )
-        if never_sent:
-            return TransportError(
-                f"Could not connect to Discourse at {self._origin} for {call}{tries}: "
-                f"{_reason(chain)}. Check the forum's base URL and that it is up.",
-                method=method,
-                path=path,
-            )
-        return TransportError(
-            f"The connection to Discourse at {self._origin} failed during {call}{tries}: "
-            f"{_reason(chain)}{unsure}.",
-            method=method,
-            path=path,
-        )
 
     @staticmethod
     def _expect(body: Json, key: str, kind: type, method: str, path: str) -> Any:
@@ -465,46 +408,6 @@ def _error_details(response: requests.Response) -> tuple[list[str], str | None, 
     if content_type.startswith("text/plain") and text.strip():
         return [quote(text)], None, None, text
     return [], None, None, text
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    """The exception, what it wraps (args, ``reason``) and its causes, outermost first."""
-    seen: list[BaseException] = []
-    todo: list[BaseException] = [exc]
-    while todo:
-        current = todo.pop(0)
-        if any(current is s for s in seen):
-            continue
-        seen.append(current)
-        nested = [getattr(current, "reason", None), current.__cause__, current.__context__]
-        nested += [a for a in current.args if isinstance(a, BaseException)]
-        todo.extend(e for e in nested if isinstance(e, BaseException))
-    return seen
-
-
-def _reason(chain: Sequence[BaseException]) -> str:
-    """A short human reason, e.g. 'Connection refused', from the innermost OS error."""
-    for error in reversed(chain):
-        if isinstance(error, OSError) and error.strerror:
-            return error.strerror
-    for error in reversed(chain):
-        if type(error).__module__.startswith("http.client"):
-            return quote(str(error)) or type(error).__name__
-    return type(chain[-1]).__name__
-
-
-def _safe_location(location: str | None) -> str | None:
-    """A URL without query or credentials, to show in a message."""
-    if not location:
-        return None
-    parts = urlsplit(location)
-    host = parts.hostname or ""
-    try:
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        port = ""
-    origin = f"{parts.scheme}://{host}{port}" if parts.scheme else ""
-    return origin + parts.path
 
 
 def _pos(exc: ValueError) -> int | str:

@@ -114,6 +114,7 @@ class ServerError(HTTPStatusError):
 
 
 _CREDENTIAL_ERROR_TYPES = {"invalid_access", "not_logged_in"}
+_STOPS = (".", "?", "!", "。", "？", "！", "…")
 
 
 def quote(text: str) -> str:
@@ -124,6 +125,11 @@ def quote(text: str) -> str:
 
 def _said(errors: Sequence[str]) -> str:
     return ": " + quote("; ".join(errors)) if errors else ""
+
+
+def _stop(text: str) -> str:
+    """End a sentence once, whether or not the forum's words already ended it."""
+    return text if text.endswith(_STOPS) else text + "."
 
 
 def status_error(
@@ -150,31 +156,31 @@ def status_error(
     elif status == 403:
         cls = Forbidden
         if error_type in _CREDENTIAL_ERROR_TYPES:
-            message = (
+            message = _stop(
                 f"Discourse refused the API key or username, or the user may not do this "
-                f"({status}{kind}, {call}){said}. Check DISCOURSE_API_KEY, "
-                "DISCOURSE_API_USERNAME and the key's scopes."
+                f"({status}{kind}, {call}){said}"
             )
+            message += " Check DISCOURSE_API_KEY, DISCOURSE_API_USERNAME and the key's scopes."
         else:
-            message = f"Discourse forbade {call} ({status}{kind}){said}."
+            message = _stop(f"Discourse forbade {call} ({status}{kind}){said}")
     elif status in (404, 410):
         cls = NotFound
-        message = (
-            f"Discourse has nothing at {call} ({status}){said}; "
-            "it was deleted, never existed or is hidden from the API user."
-        )
+        message = _stop(f"Discourse has nothing at {call} ({status}){said}")
+        message += " It was deleted, never existed or is hidden from the API user."
     elif status == 422:
         cls = Unprocessable
-        message = f"Discourse rejected {call} (422){said or ' without giving a reason'}."
+        message = _stop(f"Discourse rejected {call} (422){said or ' without giving a reason'}")
     elif status == 400:
         cls = BadRequest
-        message = f"Discourse called {call} a bad request (400{kind}){said}."
+        message = _stop(f"Discourse called {call} a bad request (400{kind}){said}")
     elif status >= 500:
         cls = ServerError
         tries = f" after {attempts} attempts" if attempts > 1 else ""
-        message = f"Discourse failed on {call} with {status}{tries}{said}."
+        message = _stop(f"Discourse failed on {call} with {status}{tries}{said}")
+        if method != "GET":
+            message += " It may have been carried out, so it was not repeated."
     else:
-        message = f"Discourse answered {call} with {status}{kind}{said}."
+        message = _stop(f"Discourse answered {call} with {status}{kind}{said}")
     return cls(
         message,
         method=method,

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from forumbot.intake.parse import IncomingPost, Skip, parse_post
 from forumbot.intake.store import StoreResult, store_posts
-from forumbot.storage.models import IntakeCursor
+from forumbot.storage.models import IntakeCursor, utcnow
+from forumbot.storage.upsert import insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,10 @@ class Poller:
     def _cursor(self, session: Session) -> IntakeCursor:
         cursor = session.get(IntakeCursor, CURSOR_NAME, with_for_update=True)
         if cursor is None:
-            cursor = IntakeCursor(name=CURSOR_NAME, high_water_mark=0)
-            session.add(cursor)
-            session.flush()
+            row = {"name": CURSOR_NAME, "high_water_mark": 0, "updated_at": utcnow()}
+            insert_ignoring_duplicates(session, IntakeCursor, [row], IntakeCursor.name)
+            cursor = session.get(IntakeCursor, CURSOR_NAME, with_for_update=True)
+            assert cursor is not None
         return cursor
 
     def _parse(self, items: list[Any], result: PollResult) -> list[IncomingPost]:

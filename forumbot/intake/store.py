@@ -7,13 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from forumbot.intake.parse import IncomingPost
 from forumbot.review import queue
 from forumbot.storage.models import Post, utcnow
+from forumbot.storage.upsert import insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
 
@@ -53,19 +52,6 @@ def _row(post: IncomingPost) -> dict[str, object]:
         "received_at": now,
         "updated_at": now,
     }
-
-
-def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, object]]) -> list[int]:
-    """Insert rows; a post another worker stored first is left as it is. Returns new ids."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (
-        insert(Post)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["forum_post_id"])
-        .returning(Post.forum_post_id)
-    )
-    return list(session.scalars(stmt))
 
 
 def _apply_change(session: Session, stored: Post, post: IncomingPost) -> bool:
@@ -111,7 +97,7 @@ def store_posts(session: Session, posts: Iterable[IncomingPost]) -> StoreResult:
     }
     fresh = [_row(p) for fid, p in sorted(by_id.items()) if fid not in known]
     if fresh:
-        result.new_ids = _insert_ignoring_duplicates(session, fresh)
+        result.new_ids = insert_ignoring_duplicates(session, Post, fresh, Post.forum_post_id)
         result.stored = len(result.new_ids)
         result.unchanged += len(fresh) - result.stored
     for fid, stored in known.items():

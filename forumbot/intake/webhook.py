@@ -13,13 +13,12 @@ import json
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from forumbot.intake.parse import Skip, parse_post
 from forumbot.intake.store import store_posts
 from forumbot.storage.models import WebhookDelivery
+from forumbot.storage.upsert import insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
 HANDLED_EVENTS = frozenset({"post_created", "post_edited"})
@@ -38,17 +37,6 @@ def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
 class WebhookOutcome:
     status: int
     message: str
-
-
-def _first_delivery(session: Session, event_id: str, event: str) -> bool:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = (
-        insert(WebhookDelivery)
-        .values(event_id=event_id, event=event)
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(WebhookDelivery.event_id)
-    )
-    return session.scalar(stmt) is not None
 
 
 def handle_delivery(
@@ -77,7 +65,8 @@ def handle_delivery(
         return WebhookOutcome(200, f"event {event or '(none)'} ignored")
     if not event_id:
         return WebhookOutcome(400, "missing X-Discourse-Event-Id")
-    if not _first_delivery(session, event_id, event):
+    row = {"event_id": event_id[:64], "event": event[:64]}
+    if not insert_ignoring_duplicates(session, WebhookDelivery, [row], WebhookDelivery.event_id):
         return WebhookOutcome(200, f"event {event_id} already handled")
     parsed = parse_post(
         payload.get("post"), bot_username=bot_username, skip_usernames=skip_usernames

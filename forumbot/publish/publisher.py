@@ -119,10 +119,12 @@ class Publisher:
 
     def run_once(self) -> PublishResult:
         result = PublishResult()
+        tried: set[int] = set()  # one attempt per draft per run
         for _ in range(self.batch_size):
-            job = self._claim()
+            job = self._claim(tried)
             if job is None:
                 break
+            tried.add(job.draft_id)
             try:
                 self._attempt(job, result)
             except RateLimited as exc:
@@ -131,7 +133,7 @@ class Publisher:
         return result
 
     # -- claiming -----------------------------------------------------------------------------
-    def _claim(self) -> Job | None:
+    def _claim(self, exclude: set[int]) -> Job | None:
         with self.sessions() as session:
             now = utcnow()
             due = or_(
@@ -146,7 +148,7 @@ class Publisher:
                     Draft.publish_attempts,
                     Draft.ever_attempted,
                 )
-                .where(due)
+                .where(due, Draft.id.not_in(exclude))
                 .order_by(Draft.approved_at, Draft.id)
                 .limit(10)
             ).all()
@@ -206,8 +208,6 @@ class Publisher:
                 )
                 if found is not None:
                     raise _Outcome(PUBLISHED, "found the reply of an interrupted attempt", found)
-            if job.attempt > self.max_attempts:
-                raise _Outcome(FAILED, f"发布尝试超过 {self.max_attempts} 次，请检查论坛后重试")
             self._guard(job)
             raise _Outcome(PUBLISHED, "published", self._send(job))
         except _Outcome as outcome:
@@ -224,7 +224,16 @@ class Publisher:
         except RateLimited:
             raise
         except (DiscourseError, LookupError, _Transient) as exc:
-            self._release(job, str(exc), result)
+            if job.attempt < self.max_attempts:
+                self._release(job, str(exc), result)
+                return
+            # Safe to give up: any later attempt (after a reviewer reopens it) looks for the
+            # marker before posting, so a reply that did get through is never repeated.
+            reason = (
+                f"发布尝试超过 {self.max_attempts} 次仍未成功，请检查论坛后重新打开此草稿。"
+                f"最后一次错误：{exc}"
+            )
+            self._finish(job, _Outcome(FAILED, reason), result)
 
     def _check_post(self, job: Job) -> None:
         try:

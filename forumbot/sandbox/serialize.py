@@ -20,6 +20,8 @@ CHUNK_SIZE = 20
 #: Flag/like types offered on someone else's post, in Discourse's order (PostActionTypeView).
 _ACTS_ON_OTHERS = (2, 3, 4, 8, 6, 7)
 _ACTS_ON_OWN = (3, 4, 8, 7)
+#: Absent from topic-view posts in the spec's getTopic schema (additionalProperties: false).
+_NOT_IN_TOPIC_VIEW = ("posts_count", "flair_group_id", "badges_granted", "post_url")
 _HIDDEN_COOKED = "<p>This post was flagged by the community and is temporarily hidden.</p>"
 _AVATAR_COLORS = ("e47774", "b19c9b", "9de0ff", "d6c6a5", "ba8a5d", "3ab54a", "8c91ff")
 
@@ -173,6 +175,9 @@ def post_json(
         data["reviewable_score_count"] = 0
         data["reviewable_score_pending_count"] = 0
     data["post_url"] = f"/t/{topic.slug}/{topic.id}/{post.post_number}"
+    if topic_view:
+        for key in _NOT_IN_TOPIC_VIEW:
+            del data[key]
     return apply_override(data, post.override)
 
 

@@ -1,4 +1,4 @@
-"""``GET /t/{id}.json`` and ``GET /t/{id}/posts.json`` in Discourse's shapes (TopicViewSerializer)."""
+"""``GET /t/{id}.json`` and ``GET /t/{id}/posts.json`` as TopicViewSerializer renders them."""
 
 from __future__ import annotations
 

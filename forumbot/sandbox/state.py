@@ -15,7 +15,8 @@ from __future__ import annotations
 import bisect
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -50,7 +51,7 @@ def utc_now() -> datetime:
 def slugify(title: str) -> str:
     """Discourse's default ascii slug: titles without ascii letters become ``topic``."""
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return slug or "topic"
+    return "topic" if not slug or slug.isdigit() else slug
 
 
 @dataclass
@@ -142,6 +143,7 @@ class SandboxForum:
         self.bot_username = bot_username
         self.clock = clock
         self._listeners: list[Listener] = []
+        self._quiet = 0
         self.reset()
 
     # ----------------------------------------------------------------- setup
@@ -169,7 +171,23 @@ class SandboxForum:
         """Call ``listener(event, post_id)`` on post_created / post_edited (under the lock)."""
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    @contextmanager
+    def quiet(self) -> Iterator[None]:
+        """Emit no events inside (loading the seed is history, not news)."""
+        with self.lock:
+            self._quiet += 1
+            try:
+                yield
+            finally:
+                self._quiet -= 1
+
     def _emit(self, event: str, post_id: int) -> None:
+        if self._quiet:
+            return
         for listener in self._listeners:
             listener(event, post_id)
 
@@ -453,12 +471,17 @@ class SandboxForum:
             return page
 
     def topic_posts(self, topic: Topic, viewer: User) -> list[Post]:
-        """The posts a viewer sees in a topic's stream, in post_number order."""
+        """The posts a viewer sees in a topic's stream, in post_number order.
+
+        Staff also see deleted posts (with ``deleted_at`` set), as in Discourse's TopicView.
+        """
         with self.lock:
             result = []
             for post_id in topic.post_ids:
                 post = self.posts[post_id]
-                if not self.committed(post) or post.deleted_at is not None:
+                if not self.committed(post):
+                    continue
+                if post.deleted_at is not None and not viewer.staff:
                     continue
                 if post.post_type == WHISPER and not viewer.staff:
                     continue

@@ -30,7 +30,7 @@ RECORDINGS = HERE.parent / "fixtures" / "discourse"
 JSON_TYPE = "application/json; charset=utf-8"
 
 API_KEY = "test-key-5f0c9a1d7e"
-API_USERNAME = "forumbot"
+API_USERNAME = "cs_desk_admin"
 
 
 @dataclass
@@ -100,13 +100,14 @@ class FakeForum:
         )
         self._thread.start()
 
-    def queue(self, *answers: Answer) -> None:
-        self._answers.extend(answers)
+    def queue(self, *responses: dict[str, Any]) -> None:
+        """Queue answers written like an exchange's ``response`` object."""
+        self._answers.extend(answer_from(response) for response in responses)
 
     def play(self, scenario: str) -> list[dict[str, Any]]:
         """Queue a scenario's responses; return the requests the client is expected to send."""
         exchanges = load_exchange(scenario)["exchanges"]
-        self.queue(*(answer_from(exchange["response"]) for exchange in exchanges))
+        self.queue(*(exchange["response"] for exchange in exchanges))
         return [exchange["request"] for exchange in exchanges]
 
     def assert_received(self, expected: list[dict[str, Any]]) -> None:
@@ -254,3 +255,9 @@ def dead_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def credentials() -> tuple[str, str]:
+    """The (API key, username) every test client uses; both are secrets."""
+    return API_KEY, API_USERNAME

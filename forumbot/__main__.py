@@ -1,0 +1,5 @@
+"""``python -m forumbot`` runs the command line."""
+
+from forumbot.cli import main
+
+main()

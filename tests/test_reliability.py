@@ -1,0 +1,266 @@
+"""Reliability against the sandbox over real HTTP: faults, SIGKILL at random moments, and two
+runners on one database. Nothing lost, nothing stored twice, no reply posted twice, and no
+reply posted without a person's approval in the audit log."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from forumbot.discourse import DiscourseClient, DiscourseError
+from forumbot.intake.poller import Poller
+from forumbot.publish.marker import MARKER_PREFIX
+from forumbot.review import audit, queue
+from forumbot.review.queue import DraftRef
+from forumbot.storage.models import Draft, IntakeCursor, Post
+
+pytestmark = pytest.mark.slow
+READ_FAULTS = ["500", "502", "503", "timeout", "429", "429_text", "malformed"]
+REPLY = "感谢您的反馈，给您带来的不便我们深表歉意。相关部门将于3个工作日内联系您。"
+
+
+def forum_ids(client) -> list[int]:
+    ids, before = [], None
+    while page := client.latest_posts(before):
+        ids.extend(p["id"] for p in page if p["username"] not in ("forumbot", "system"))
+        before = min(p["id"] for p in page)
+    return ids
+
+
+def stored_ids(sessions) -> list[int]:
+    with sessions() as s:
+        return list(s.scalars(select(Post.forum_post_id)))
+
+
+def test_2000_posts_under_20_percent_faults_each_stored_once(sessions, sandbox):
+    client = DiscourseClient(
+        sandbox.url,
+        "sandbox-admin-key",
+        "forumbot",
+        timeout=0.3,
+        retries=6,
+        backoff=0.01,
+        max_wait=3,
+        requests_per_minute=0,
+    )
+    sandbox.faults(0.2, READ_FAULTS, timeout_seconds=0.4)
+    poller = Poller(sessions=sessions, source=client, bot_username="forumbot", max_pages=8)
+
+    def produce():
+        for _ in range(20):
+            sandbox.call("POST", "backlog", count=100)
+            time.sleep(0.05)
+
+    producer = threading.Thread(target=produce)
+    producer.start()
+    errors = 0
+    while producer.is_alive() or errors < 1000:
+        try:
+            if poller.run_once().caught_up and not producer.is_alive():
+                break
+        except DiscourseError:
+            errors += 1  # the job gives up its turn; the next run goes on
+    producer.join()
+    sandbox.faults(0)
+    while not poller.run_once().caught_up:
+        pass
+    stats = sandbox.call("GET", "stats")
+    client.close()
+    stored = stored_ids(sessions)
+    assert len(stored) == len(set(stored)), "a post was stored twice"
+    expected = forum_ids(
+        DiscourseClient(sandbox.url, "sandbox-admin-key", "forumbot", requests_per_minute=0)
+    )
+    assert sorted(stored) == sorted(expected), "a post was lost"
+    assert len(expected) >= 2000
+    assert sum(stats["faults"].values()) > 20, stats["faults"]
+
+
+class Runner:
+    """`forumbot run` in its own process, as an operator would start it."""
+
+    def __init__(self, sandbox_url: str, database_url: str, tmp_path, name: str):
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("FORUMBOT_")},
+            "DISCOURSE_API_KEY": "sandbox-admin-key",
+            "DISCOURSE_API_USERNAME": "forumbot",
+            "FORUMBOT_DATABASE_URL": database_url,
+            "FORUMBOT_FORUM_BASE_URL": sandbox_url,
+            "FORUMBOT_FORUM_TIMEOUT_SECONDS": "0.5",
+            "FORUMBOT_FORUM_RETRIES": "2",
+            "FORUMBOT_FORUM_MAX_WAIT_SECONDS": "1",
+            "FORUMBOT_FORUM_REQUESTS_PER_MINUTE": "0",
+            "FORUMBOT_INTAKE_POLL_SECONDS": "1",
+            "FORUMBOT_INTAKE_MAX_PAGES_PER_RUN": "3",
+            "FORUMBOT_PUBLISHER_INTERVAL_SECONDS": "1",
+            "FORUMBOT_PUBLISHER_LEASE_SECONDS": "10",
+            "FORUMBOT_PUBLISHER_RETRY_DELAY_SECONDS": "1.5",
+        }
+        self.log = open(tmp_path / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "forumbot", "run"],
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.close()
+
+
+class Approver:
+    """A reviewer who writes and approves a reply for each new post, up to ``limit``."""
+
+    def __init__(self, sessions, limit: int):
+        self.sessions, self.limit, self.done = sessions, limit, threading.Event()
+        self.thread = threading.Thread(target=self.work)
+
+    def work(self) -> None:
+        while not self.done.is_set():
+            with self.sessions() as s:
+                have = s.scalar(select(func.count()).select_from(Draft))
+                todo = s.scalars(
+                    select(Post)
+                    .where(~Post.drafts.any())
+                    .order_by(Post.id)
+                    .limit(max(0, min(10, self.limit - have)))
+                ).all()
+                for post in todo:
+                    d = queue.write_draft(
+                        s, post, f"{REPLY}（帖子 {post.forum_post_id}）", actor="李娜"
+                    )
+                    queue.approve(s, DraftRef(d.id), actor="王小明")
+                s.commit()
+            time.sleep(0.2)
+
+
+def settle(sessions, client, runner: Runner, deadline: float) -> None:
+    """Let a runner finish the work: intake caught up and every approved draft published."""
+    runner.start()
+    try:
+        while time.monotonic() < deadline:
+            with sessions() as s:
+                open_drafts = s.scalar(
+                    select(func.count()).select_from(Draft).where(Draft.state != "published")
+                )
+                cursor = s.get(IntakeCursor, "latest_posts")
+                walking = cursor is None or cursor.walk_before is not None
+            if (
+                not open_drafts
+                and not walking
+                and len(stored_ids(sessions)) == len(forum_ids(client))
+            ):
+                return
+            time.sleep(0.5)
+        raise AssertionError("the runner did not finish in time")
+    finally:
+        runner.stop()
+
+
+def check_invariants(sessions, client, sandbox, expected_drafts: int) -> None:
+    stored = stored_ids(sessions)
+    assert len(stored) == len(set(stored)), "a post was stored twice"
+    assert sorted(stored) == sorted(forum_ids(client)), "a post was lost"
+    bot_posts = sandbox.posts_by("forumbot")
+    markers = [p["raw"][p["raw"].rfind(MARKER_PREFIX) :] for p in bot_posts]
+    assert len(markers) == len(set(markers)), "a reply was posted twice"
+    with sessions() as s:
+        drafts = {d.public_id: d for d in s.scalars(select(Draft))}
+        assert len(drafts) == expected_drafts
+        assert all(d.state == "published" for d in drafts.values())
+        for raw in markers:
+            public_id = raw[len(MARKER_PREFIX) :].split()[0]
+            draft = drafts[public_id]
+            assert audit.approval_covers(s, draft) is not None, "published without approval"
+        assert len(bot_posts) == len(drafts)
+
+
+def test_sigkill_at_random_moments_loses_nothing_and_posts_once(
+    sessions, sandbox, database_url, tmp_path
+):
+    client = DiscourseClient(sandbox.url, "sandbox-admin-key", "forumbot", requests_per_minute=0)
+    sandbox.call("POST", "backlog", count=600)
+    sandbox.faults(0.1, [*READ_FAULTS, "after_commit"], timeout_seconds=0.6)
+    approver = Approver(sessions, limit=40)
+    approver.thread.start()
+    runner = Runner(sandbox.url, database_url, tmp_path, "killed")
+    rng = random.Random(7)
+    kills = 0
+    try:
+        for _ in range(8):
+            runner.start()
+            time.sleep(rng.uniform(0.4, 2.5))
+            runner.kill()
+            kills += 1
+        approver.done.set()
+        approver.thread.join()
+        sandbox.faults(0)
+        settle(
+            sessions,
+            client,
+            Runner(sandbox.url, database_url, tmp_path, "final"),
+            time.monotonic() + 90,
+        )
+    finally:
+        approver.done.set()
+        runner.log.close()
+    assert kills == 8
+    with sessions() as s:
+        drafts = s.scalar(select(func.count()).select_from(Draft))
+    assert drafts == 40
+    check_invariants(sessions, client, sandbox, drafts)
+    client.close()
+
+
+def test_two_runners_on_one_database(sessions, sandbox, database_url, tmp_path):
+    client = DiscourseClient(sandbox.url, "sandbox-admin-key", "forumbot", requests_per_minute=0)
+    sandbox.call("POST", "backlog", count=400)
+    sandbox.faults(0.1, [*READ_FAULTS, "after_commit"], timeout_seconds=0.6)
+    approver = Approver(sessions, limit=30)
+    approver.thread.start()
+    runners = [Runner(sandbox.url, database_url, tmp_path, f"r{i}") for i in range(2)]
+    for r in runners:
+        r.start()
+    try:
+        time.sleep(8)
+    finally:
+        approver.done.set()
+        approver.thread.join()
+    sandbox.faults(0)
+    deadline = time.monotonic() + 90
+    try:
+        while time.monotonic() < deadline:
+            with sessions() as s:
+                left = s.scalar(
+                    select(func.count()).select_from(Draft).where(Draft.state != "published")
+                )
+            if not left and len(stored_ids(sessions)) == len(forum_ids(client)):
+                break
+            time.sleep(0.5)
+    finally:
+        for r in runners:
+            r.stop()
+    check_invariants(sessions, client, sandbox, 30)
+    client.close()

@@ -52,12 +52,12 @@ def test_2000_posts_under_20_percent_faults_each_stored_once(sessions, sandbox):
         requests_per_minute=0,
     )
     sandbox.faults(0.2, READ_FAULTS, timeout_seconds=0.4)
-    poller = Poller(sessions=sessions, source=client, bot_username="forumbot", max_pages=8)
+    poller = Poller(sessions=sessions, source=client, bot_username="forumbot", max_pages=2)
 
     def produce():
-        for _ in range(20):
-            sandbox.call("POST", "backlog", count=100)
-            time.sleep(0.05)
+        for _ in range(200):
+            sandbox.call("POST", "backlog", count=10)
+            time.sleep(0.02)
 
     producer = threading.Thread(target=produce)
     producer.start()
@@ -81,7 +81,7 @@ def test_2000_posts_under_20_percent_faults_each_stored_once(sessions, sandbox):
     )
     assert sorted(stored) == sorted(expected), "a post was lost"
     assert len(expected) >= 2000
-    assert sum(stats["faults"].values()) > 20, stats["faults"]
+    assert sum(stats["faults"].values()) >= 10, stats
 
 
 class Runner:

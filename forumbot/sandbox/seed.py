@@ -46,6 +46,7 @@ _SUFFIXES = (
     "（{b}栋业主）",
     "麻烦跟进一下，谢谢！",
 )
+_SHORT = 12
 _COMMUNITIES = ("四季花城", "金色家园", "城市花园", "翡翠公园", "东海岸", "万科城", "魅力之城")
 
 
@@ -149,6 +150,8 @@ class PostFactory:
             return str(self.rng.randint(low, 10**digits - 1))
 
         text = _NUMBER.sub(new_number, text)
+        if len(text) < _SHORT:  # "顶", "+1", "路过": extra phrases would change what they are
+            return text.format()
         fill = {"b": self.rng.randint(1, 32), "r": self.rng.randint(101, 3304)}
         fill["n"] = self.rng.randint(2, 9)
         prefix = self.rng.choice(_REPLY_PREFIXES if reply else _TOPIC_PREFIXES)

@@ -67,7 +67,7 @@ def test_bad_file_names_key_and_file(tmp_path, content, expected):
 
 def test_unknown_environment_variable_is_named():
     with pytest.raises(
-        ConfigError, match="FORUMBOT_INTAKE_POLL_SECOND'.*FORUMBOT_INTAKE_POLL_SECONDS"
+        ConfigError, match=r"FORUMBOT_INTAKE_POLL_SECOND'.*FORUMBOT_INTAKE_POLL_SECONDS"
     ):
         load_settings(path=None, environ={"FORUMBOT_INTAKE_POLL_SECOND": "3"})
 
@@ -85,7 +85,7 @@ def test_secrets_not_in_repr():
 
 def test_short_publish_lease_refused():
     s = load_settings(path=None, environ={}, overrides={"publisher.lease_seconds": 30})
-    with pytest.raises(ConfigError, match="publisher.lease_seconds"):
+    with pytest.raises(ConfigError, match=r"publisher\.lease_seconds"):
         s.check_publish_lease()
 
 

@@ -18,10 +18,11 @@ from forumbot.sandbox.faults import (
     malformed,
     rate_limit_response,
 )
+from forumbot.sandbox.models import User
 from forumbot.sandbox.responses import invalid_credentials, json_response, not_found
 from forumbot.sandbox.runtime import SandboxRuntime
 from forumbot.sandbox.settings import SandboxSettings
-from forumbot.sandbox.state import SandboxForum, User
+from forumbot.sandbox.state import SandboxForum
 
 CREATE_PATHS = ("/posts", "/posts.json")
 
@@ -92,7 +93,6 @@ def _after(runtime: SandboxRuntime, response: Response) -> Response:
 def create_app(forum: SandboxForum, settings: SandboxSettings) -> Flask:
     """A Flask app serving ``forum`` like Discourse; loads the seed into an empty forum."""
     app = Flask(__name__)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
     runtime = SandboxRuntime(forum, settings)
     if settings.seed and not forum.posts:
         runtime.load_seed()

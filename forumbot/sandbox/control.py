@@ -11,11 +11,11 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
+from forumbot.sandbox.models import PRIVATE_MESSAGE, REGULAR, ForumError, Post
 from forumbot.sandbox.responses import json_response
 from forumbot.sandbox.runtime import SandboxRuntime
 from forumbot.sandbox.seed import build_backlog
 from forumbot.sandbox.serialize import iso
-from forumbot.sandbox.state import PRIVATE_MESSAGE, REGULAR, ForumError, Post
 
 blueprint = Blueprint("sandbox_control", __name__, url_prefix="/_sandbox")
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, request
 
+from forumbot.sandbox.models import WHISPER, Post, Topic, User
 from forumbot.sandbox.responses import invalid_access, json_response, not_found
 from forumbot.sandbox.runtime import SandboxRuntime
 from forumbot.sandbox.serialize import latest_posts_json, post_json
 from forumbot.sandbox.serialize_topic import topic_json, topic_posts_json
-from forumbot.sandbox.state import WHISPER, Post, Topic, User
+from forumbot.sandbox.validation import truthy
 
 blueprint = Blueprint("discourse_read", __name__)
 
@@ -28,10 +29,6 @@ def _int_arg(name: str) -> int | None:
         return int(value)
     except ValueError:
         return None
-
-
-def _truthy(value: object) -> bool:
-    return str(value).lower() in ("true", "1", "yes", "on")
 
 
 @blueprint.get("/posts.json")
@@ -118,7 +115,7 @@ def show_topic(topic_id: int, slug: str | None = None, post_number: int | None =
             forum,
             topic,
             g.user,
-            include_raw=_truthy(request.args.get("include_raw")),
+            include_raw=truthy(request.args.get("include_raw")),
             near_post_number=post_number,
         )
         return json_response(data)
@@ -142,6 +139,6 @@ def topic_posts(topic_id: int) -> Response:
             post_ids=post_ids,
             post_number=_int_arg("post_number"),
             asc=request.args.get("asc", "true").lower() != "false",
-            include_raw=_truthy(request.args.get("include_raw")),
+            include_raw=truthy(request.args.get("include_raw")),
         )
         return json_response(data)

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, current_app, g, request
 from forumbot.sandbox import validation
 from forumbot.sandbox.faults import JSON_TYPE
 from forumbot.sandbox.memo import signature
+from forumbot.sandbox.models import PRIVATE_MESSAGE, WHISPER, AlreadyActedError, Post, User
 from forumbot.sandbox.responses import (
     dumps,
     empty_ok,
@@ -26,7 +27,7 @@ from forumbot.sandbox.responses import (
 )
 from forumbot.sandbox.runtime import SandboxRuntime
 from forumbot.sandbox.serialize import post_json
-from forumbot.sandbox.state import PRIVATE_MESSAGE, WHISPER, AlreadyActedError, Post, User
+from forumbot.sandbox.validation import truthy
 
 blueprint = Blueprint("discourse_write", __name__)
 
@@ -37,10 +38,6 @@ FLAG_TYPES = (2, 3, 4, 6, 7, 8, 10)  # like, off_topic, inappropriate, notify_*,
 
 def _runtime() -> SandboxRuntime:
     return current_app.extensions["sandbox"]
-
-
-def _truthy(value: object) -> bool:
-    return value is True or str(value).lower() in ("true", "1", "yes", "on")
 
 
 def _params() -> dict[str, Any] | None:
@@ -73,7 +70,7 @@ def create_post() -> Response:
         return invalid_params("body")
     if not str(params.get("raw") or "").strip():
         return invalid_params("raw")
-    if _truthy(params.get("whisper")) and not user.staff:
+    if truthy(params.get("whisper")) and not user.staff:
         return invalid_access(WHISPER_DENIED)
     permitted = {k: params[k] for k in validation.PERMITTED if k in params}
     status, body = runtime.memo.run(
@@ -100,7 +97,7 @@ def _perform_create(
             return 422, dumps({"action": "create_post", "errors": errors})
         post = _create(user, params, raw)
         runtime.recent_bodies[duplicate_key] = time.monotonic()
-        if _truthy(params.get("nested_post")):
+        if truthy(params.get("nested_post")):
             return 200, dumps({"post": post_json(forum, post, user, add_raw=True)})
         return 200, dumps(post_json(forum, post, user, draft_sequence=0))
 
@@ -132,7 +129,7 @@ def _create(user: User, params: dict[str, Any], raw: str) -> Post:
         topic_id,
         raw,
         reply_to_post_number=validation.as_int(params.get("reply_to_post_number")),
-        post_type=WHISPER if _truthy(params.get("whisper")) else 1,
+        post_type=WHISPER if truthy(params.get("whisper")) else 1,
         created_at=created_at,
     )
 
@@ -150,7 +147,7 @@ def create_post_action() -> Response:
     type_id = validation.as_int(params["post_action_type_id"])
     target = validation.as_int(params["id"])
     with forum.lock:
-        post = _find_post(target, _truthy(params.get("flag_topic")), user)
+        post = _find_post(target, truthy(params.get("flag_topic")), user)
         if post is None:
             return not_found()
         if type_id not in FLAG_TYPES or not forum.can_see_topic(forum.topics[post.topic_id], user):
@@ -161,7 +158,7 @@ def create_post_action() -> Response:
                 post.id,
                 type_id,
                 message=params.get("message") or None,
-                take_action=_truthy(params.get("take_action")) and user.staff,
+                take_action=truthy(params.get("take_action")) and user.staff,
             )
         except AlreadyActedError:
             return json_response({"errors": [ALREADY_PERFORMED]}, 403)

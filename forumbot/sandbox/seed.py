@@ -15,7 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from forumbot.sandbox.state import PRIVATE_MESSAGE, SYSTEM_USERNAME, WHISPER, Post, SandboxForum
+from forumbot.sandbox.models import PRIVATE_MESSAGE, SYSTEM_USERNAME, WHISPER, Post
+from forumbot.sandbox.state import SandboxForum
 
 SEED_FILE = "seed_posts.json"
 _WHISPER_EVERY = 7

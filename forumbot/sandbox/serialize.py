@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from forumbot.sandbox import text
-from forumbot.sandbox.state import WHISPER, Post, SandboxForum, Topic, User
+from forumbot.sandbox.models import WHISPER, Post, Topic, User
+from forumbot.sandbox.state import SandboxForum
 
 CHUNK_SIZE = 20
 #: Flag/like types offered on someone else's post, in Discourse's order (PostActionTypeView).

@@ -5,8 +5,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from forumbot.sandbox.serialize import CHUNK_SIZE, avatar_template, basic_user, iso, post_json
-from forumbot.sandbox.state import REGULAR, WHISPER, Post, SandboxForum, Topic, User
+from forumbot.sandbox.models import REGULAR, WHISPER, Post, Topic, User
+from forumbot.sandbox.serialize import CHUNK_SIZE, basic_user, iso, post_json
+from forumbot.sandbox.state import SandboxForum
 
 _STAFF_DETAILS = (
     "can_move_posts",
@@ -188,6 +189,3 @@ def topic_posts_json(
         "post_stream": {"posts": [_topic_post(forum, p, viewer, include_raw) for p in chosen]},
         "id": topic.id,
     }
-
-
-__all__ = ["avatar_template", "topic_json", "topic_posts_json"]

@@ -12,130 +12,36 @@ already committed.
 
 from __future__ import annotations
 
-import bisect
-import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from forumbot.sandbox.models import (
+    PRIVATE_MESSAGE,
+    REGULAR,
+    SMALL_ACTION,
+    SYSTEM_USERNAME,
+    UNCATEGORIZED_ID,
+    WHISPER,
+    AlreadyActedError,
+    Category,
+    Flag,
+    NotFoundError,
+    Post,
+    Topic,
+    User,
+    utc_now,
+)
+from forumbot.sandbox.queries import ForumQueries
 from forumbot.sandbox.text import cook
-
-REGULAR, MODERATOR_ACTION, SMALL_ACTION, WHISPER = 1, 2, 3, 4
-PRIVATE_MESSAGE = "private_message"
-SYSTEM_USERNAME = "system"
-UNCATEGORIZED_ID = 1
 
 Clock = Callable[[], datetime]
 Listener = Callable[[str, int], None]
 
 
-class ForumError(Exception):
-    """Base of the errors the forum raises for impossible requests."""
-
-
-class NotFoundError(ForumError):
-    """The user, topic or post does not exist."""
-
-
-class AlreadyActedError(ForumError):
-    """The user already took this action on this post."""
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def slugify(title: str) -> str:
-    """Discourse's default ascii slug: titles without ascii letters become ``topic``."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return "topic" if not slug or slug.isdigit() else slug
-
-
-@dataclass
-class User:
-    id: int
-    username: str
-    name: str
-    admin: bool = False
-    moderator: bool = False
-    trust_level: int = 1
-
-    @property
-    def staff(self) -> bool:
-        return self.admin or self.moderator
-
-
-@dataclass
-class Category:
-    id: int
-    name: str
-    slug: str
-
-
-@dataclass
-class Topic:
-    id: int
-    title: str
-    category_id: int | None
-    archetype: str
-    user_id: int
-    created_at: datetime
-    visible_at: datetime | None = None
-    closed: bool = False
-    archived: bool = False
-    visible: bool = True
-    deleted_at: datetime | None = None
-    post_ids: list[int] = field(default_factory=list)
-    allowed_user_ids: set[int] = field(default_factory=set)
-    highest_post_number: int = 0
-
-    @property
-    def slug(self) -> str:
-        return slugify(self.title)
-
-    @property
-    def is_pm(self) -> bool:
-        return self.archetype == PRIVATE_MESSAGE
-
-
-@dataclass
-class Post:
-    id: int
-    topic_id: int
-    user_id: int
-    post_number: int
-    raw: str
-    post_type: int
-    created_at: datetime
-    updated_at: datetime
-    cooked: str = ""
-    version: int = 1
-    reply_to_post_number: int | None = None
-    reply_count: int = 0
-    hidden: bool = False
-    hidden_reason_id: int | None = None
-    deleted_at: datetime | None = None
-    visible_at: datetime | None = None
-    action_code: str | None = None
-    edit_reason: str | None = None
-    override: dict[str, Any] | None = None
-
-
-@dataclass
-class Flag:
-    id: int
-    post_id: int
-    user_id: int
-    post_action_type_id: int
-    message: str | None
-    take_action: bool
-    created_at: datetime
-
-
-class SandboxForum:
+class SandboxForum(ForumQueries):
     """Thread-safe in-memory Discourse data model."""
 
     def __init__(self, bot_username: str = "forumbot", clock: Clock = utc_now) -> None:
@@ -217,33 +123,6 @@ class SandboxForum:
             category = Category(category_id, name, slug)
             self.categories[category_id] = category
             return category
-
-    # ---------------------------------------------------------------- lookup
-    def user_named(self, username: str) -> User | None:
-        """Case-insensitive, like Discourse's ``username_lower``."""
-        return self._by_name.get(username.strip().lower())
-
-    def user(self, user_id: int) -> User:
-        return self.users[user_id]
-
-    def post_count_of(self, user_id: int) -> int:
-        return self._post_counts.get(user_id, 0)
-
-    def topic(self, topic_id: int) -> Topic:
-        topic = self.topics.get(topic_id)
-        if topic is None:
-            raise NotFoundError(f"topic {topic_id}")
-        return topic
-
-    def post(self, post_id: int) -> Post:
-        post = self.posts.get(post_id)
-        if post is None:
-            raise NotFoundError(f"post {post_id}")
-        return post
-
-    def committed(self, obj: Post | Topic) -> bool:
-        """False while a delayed post's (or topic's) transaction has not committed yet."""
-        return obj.visible_at is None or obj.visible_at <= self.clock()
 
     # -------------------------------------------------------------- creating
     def create_topic(
@@ -385,15 +264,22 @@ class SandboxForum:
             return post
 
     def hide_post(self, post_id: int, reason_id: int = 1) -> Post:
+        """Hide a post; like ``Post#hide!``, a topic left with no visible post is unlisted."""
         with self.lock:
             post = self.post(post_id)
             post.hidden, post.hidden_reason_id = True, reason_id
+            topic = self.topics[post.topic_id]
+            if all(self.posts[i].hidden for i in topic.post_ids):
+                topic.visible = False
             return post
 
     def unhide_post(self, post_id: int) -> Post:
+        """Unhide; unhiding a first post lists its topic again (``Post#unhide!``)."""
         with self.lock:
             post = self.post(post_id)
             post.hidden, post.hidden_reason_id = False, None
+            if post.post_number == 1:
+                self.topics[post.topic_id].visible = True
             return post
 
     def close_topic(self, topic_id: int, username: str = SYSTEM_USERNAME) -> Post:
@@ -442,68 +328,3 @@ class SandboxForum:
             for obj in [*pending, *pending_topics]:
                 obj.visible_at = None
             return len(pending)
-
-    # --------------------------------------------------------------- queries
-    def listable(self, post: Post) -> bool:
-        """What ``GET /posts.json`` shows (LatestPostsQuery + Post scopes)."""
-        topic = self.topics[post.topic_id]
-        return (
-            not post.hidden
-            and post.deleted_at is None
-            and topic.deleted_at is None
-            and topic.visible
-            and self.committed(post)
-            and self.committed(topic)
-        )
-
-    def latest_posts(self, before: int | None = None, limit: int = 50) -> list[Post]:
-        """Newest listable posts with ``id < before``, id descending; O(page) via bisect."""
-        with self.lock:
-            ids = self._public_ids
-            end = len(ids) if before is None or before <= 0 else bisect.bisect_left(ids, before)
-            page: list[Post] = []
-            for index in range(end - 1, -1, -1):
-                post = self.posts[ids[index]]
-                if self.listable(post):
-                    page.append(post)
-                    if len(page) == limit:
-                        break
-            return page
-
-    def topic_posts(self, topic: Topic, viewer: User) -> list[Post]:
-        """The posts a viewer sees in a topic's stream, in post_number order.
-
-        Staff also see deleted posts (with ``deleted_at`` set), as in Discourse's TopicView.
-        """
-        with self.lock:
-            result = []
-            for post_id in topic.post_ids:
-                post = self.posts[post_id]
-                if not self.committed(post):
-                    continue
-                if post.deleted_at is not None and not viewer.staff:
-                    continue
-                if post.post_type == WHISPER and not viewer.staff:
-                    continue
-                result.append(post)
-            return result
-
-    def can_see_topic(self, topic: Topic, viewer: User) -> bool:
-        if not self.committed(topic):
-            return False
-        if topic.deleted_at is not None and not viewer.staff:
-            return False
-        return not topic.is_pm or viewer.admin or viewer.id in topic.allowed_user_ids
-
-    def posts_by(self, username: str | None = None) -> list[Post]:
-        """Every post (PMs, hidden, deleted, delayed too), ascending id."""
-        with self.lock:
-            user = self.user_named(username) if username else None
-            if username and user is None:
-                return []
-            posts = sorted(self.posts.values(), key=lambda p: p.id)
-            return [p for p in posts if user is None or p.user_id == user.id]
-
-    @property
-    def max_post_id(self) -> int:
-        return self._next_post_id - 1

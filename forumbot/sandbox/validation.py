@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from forumbot.sandbox.state import PRIVATE_MESSAGE, SandboxForum, User
+from forumbot.sandbox.models import PRIVATE_MESSAGE, User
+from forumbot.sandbox.state import SandboxForum
 
 MIN_POST_LENGTH = 20  # min_post_length and min_first_post_length
 MIN_PM_POST_LENGTH = 10  # min_personal_message_post_length
@@ -58,6 +59,11 @@ TOO_SIMILAR = "Body is too similar to what you recently posted"
 
 def too_short(minimum: int) -> str:
     return f"Body is too short (minimum is {minimum} characters)"
+
+
+def truthy(value: object) -> bool:
+    """Rails-style boolean params: ``true``, ``"true"``, ``"1"``..."""
+    return value is True or str(value).lower() in ("true", "1", "yes", "on")
 
 
 def as_int(value: Any) -> int | None:

@@ -10,15 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from forumbot.sandbox.models import SMALL_ACTION, WHISPER, AlreadyActedError, NotFoundError, slugify
 from forumbot.sandbox.seed import PostFactory, build_backlog, load_seed, load_seed_data
-from forumbot.sandbox.state import (
-    SMALL_ACTION,
-    WHISPER,
-    AlreadyActedError,
-    NotFoundError,
-    SandboxForum,
-    slugify,
-)
+from forumbot.sandbox.state import SandboxForum
 
 TEXT = "小区东门的路灯坏了好几天，晚上回家黑漆漆的很危险。"
 

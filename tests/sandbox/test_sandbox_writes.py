@@ -169,6 +169,7 @@ def test_flag_hide_and_unhide(api, owner_api, ctl, topic) -> None:
     again = api.post("/post_actions.json", data=flag)
     assert again.status_code == 403 and again.json()["errors"]
     assert api.latest_ids() == []
+    assert api.get(f"/t/{topic['topic_id']}.json").json()["visible"] is False  # unlisted
     ctl.call("POST", "users", username="neighbour_wang")
     neighbour = api.get(f"/posts/{topic['id']}.json", headers={"Api-Username": "neighbour_wang"})
     assert "raw" not in neighbour.json() and neighbour.json()["cooked_hidden"] is True
@@ -182,6 +183,7 @@ def test_flag_hide_and_unhide(api, owner_api, ctl, topic) -> None:
     unhidden = api.put(f"/posts/{topic['id']}/unhide")
     assert unhidden.status_code == 200 and unhidden.content == b""
     assert api.latest_ids() == [topic["id"]]
+    assert api.get(f"/t/{topic['topic_id']}.json").json()["visible"] is True
 
 
 def test_flagging_a_missing_post_is_404(api) -> None:

@@ -95,7 +95,7 @@ def guarded(name: str, job: Callable[[], Any]) -> Callable[[], None]:
             log.error("%s: database error, will retry next run: %s", name, exc.__class__.__name__)
             log.debug("database error detail", exc_info=True)
 
-    run.__name__ = name
+    run.__name__ = run.__qualname__ = name
     return run
 
 
@@ -107,6 +107,7 @@ def schedule_jobs(scheduler: BaseScheduler, bot: Bot, settings: Settings) -> Non
         "interval",
         seconds=settings["intake.poll_seconds"],
         id="intake",
+        name="intake",
         max_instances=1,
         coalesce=True,
         next_run_time=now,
@@ -116,6 +117,7 @@ def schedule_jobs(scheduler: BaseScheduler, bot: Bot, settings: Settings) -> Non
         "interval",
         seconds=settings["publisher.interval_seconds"],
         id="publisher",
+        name="publisher",
         max_instances=1,
         coalesce=True,
         next_run_time=now,

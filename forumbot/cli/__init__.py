@@ -59,6 +59,8 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
     )
     logging.getLogger("urllib3").setLevel(logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     ctx.ensure_object(dict)["config_path"] = config_path
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import threading
 import time
+from dataclasses import dataclass, field
 
 import click
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from forumbot.cli import cli, settings_from
 from forumbot.runtime import build_bot, schedule_jobs
@@ -19,25 +21,31 @@ DEMO_KEY = "sandbox-admin-key"
 DEMO_BOT = "forumbot"
 
 
-def _show_new(sessions, seen_posts: int, seen_published: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    """Print posts taken in and replies published since the last look."""
-    with sessions() as session:
-        for post in session.scalars(select(Post).where(Post.id > seen_posts).order_by(Post.id)):
-            first = " ".join(post.raw.split())[:40]
-            click.echo(
-                f"  收到帖子 {post.forum_post_id:>5}  [{(post.topic_title or '')[:16]}] "
-                f"{post.username}: {first}"
+@dataclass
+class Feed:
+    """What the demo has already shown: the last post row and the drafts seen published."""
+
+    last_post: int = 0
+    published: set[int] = field(default_factory=set)
+
+    def show_new(self, sessions: sessionmaker[Session]) -> None:
+        with sessions() as session:
+            fresh = session.scalars(
+                select(Post).where(Post.id > self.last_post).order_by(Post.forum_post_id)
+            ).all()
+            for post in fresh:
+                first = " ".join(post.raw.split())[:40]
+                click.echo(
+                    f"  收到帖子 {post.forum_post_id:>5}  [{(post.topic_title or '')[:16]}] "
+                    f"{post.username}: {first}"
+                )
+            self.last_post = max([self.last_post, *(p.id for p in fresh)])
+            published = session.scalars(
+                select(Draft).where(Draft.state == "published", Draft.id.not_in(self.published))
             )
-            seen_posts = post.id
-        published = session.scalars(
-            select(Draft)
-            .where(Draft.state == "published", Draft.id > seen_published)
-            .order_by(Draft.id)
-        )
-        for draft in published:
-            click.echo(f"  ✔ 草稿 #{draft.id} 已发布到论坛（回复帖子 {draft.forum_reply_id}）")
-            seen_published = draft.id
-    return seen_posts, seen_published
+            for draft in published:
+                click.echo(f"  ✔ 草稿 #{draft.id} 已发布到论坛（论坛帖子 {draft.forum_reply_id}）")
+                self.published.add(draft.id)
 
 
 @cli.command("demo")
@@ -94,11 +102,11 @@ forumbot 演示已启动 / demo running
 
 按 Ctrl-C 停止 (Ctrl-C to stop). 新帖子 / new posts:"""
     )
-    seen = (0, 0)
+    feed = Feed()
     started = time.monotonic()
     try:
         while not duration or time.monotonic() - started < duration:
-            seen = _show_new(bot.sessions, *seen)
+            feed.show_new(bot.sessions)
             time.sleep(1)
     except KeyboardInterrupt:
         click.echo("stopping…")

@@ -67,7 +67,7 @@ class Poller:
             )
             if isinstance(parsed, Skip):
                 result.skipped += 1
-                log.info("skipped post %s: %s", parsed.forum_post_id, parsed.reason)
+                log.debug("skipped post %s: %s", parsed.forum_post_id, parsed.reason)
             else:
                 if parsed.note:
                     log.warning("post %s: %s", parsed.forum_post_id, parsed.note)

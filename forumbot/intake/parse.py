@@ -36,6 +36,9 @@ class IncomingPost:
 class Skip:
     forum_post_id: Any
     reason: str
+    # Routine skips (our own replies, whispers, private messages) are expected every poll;
+    # the others mean the forum sent something malformed and are worth a warning.
+    routine: bool = False
 
 
 def _int(value: Any) -> int | None:
@@ -71,16 +74,20 @@ def parse_post(
     if not isinstance(username, str) or not username:
         return Skip(post_id, "no username")
     if username.lower() == bot_username.lower():
-        return Skip(post_id, "the bot's own post")
+        return Skip(post_id, "the bot's own post", routine=True)
     if username.lower() in skip_usernames:
-        return Skip(post_id, f"author {username} is in intake.skip_usernames")
+        return Skip(post_id, f"author {username} is in intake.skip_usernames", routine=True)
     post_type = item.get("post_type", REGULAR_POST_TYPE)
     if post_type != REGULAR_POST_TYPE:
         kind = {2: "moderator action", 3: "small action", 4: "whisper"}.get(post_type, "unknown")
-        return Skip(post_id, f"post_type {post_type!r} ({kind}), not a regular post")
+        return Skip(
+            post_id,
+            f"post_type {post_type!r} ({kind}), not a regular post",
+            routine=kind != "unknown",
+        )
     archetype = item.get("topic_archetype") or item.get("archetype")
     if archetype == "private_message":
-        return Skip(post_id, "private message")
+        return Skip(post_id, "private message", routine=True)
     topic_id = _int(item.get("topic_id"))
     post_number = _int(item.get("post_number"))
     if topic_id is None or topic_id <= 0 or post_number is None or post_number <= 0:

@@ -67,7 +67,8 @@ class Poller:
             )
             if isinstance(parsed, Skip):
                 result.skipped += 1
-                log.debug("skipped post %s: %s", parsed.forum_post_id, parsed.reason)
+                level = logging.DEBUG if parsed.routine else logging.WARNING
+                log.log(level, "skipped post %s: %s", parsed.forum_post_id, parsed.reason)
             else:
                 if parsed.note:
                     log.warning("post %s: %s", parsed.forum_post_id, parsed.note)

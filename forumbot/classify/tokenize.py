@@ -1,0 +1,38 @@
+"""jieba word segmentation with the domain dictionary in config/.
+
+``words`` is a named module-level function so a saved model refers to it by name and can be
+loaded safely (skops trusts it explicitly) instead of pickling code.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import jieba
+
+from forumbot.paths import CONFIG_DIR
+
+USER_DICT = CONFIG_DIR / "jieba_userdict.txt"
+_lock = threading.Lock()
+_ready = False
+
+
+def setup() -> None:
+    """Load jieba and the domain words once per process."""
+    global _ready
+    if _ready:
+        return
+    with _lock:
+        if _ready:
+            return
+        jieba.setLogLevel(logging.WARNING)
+        jieba.initialize()
+        jieba.load_userdict(str(USER_DICT))
+        _ready = True
+
+
+def words(text: str) -> list[str]:
+    """Word tokens of normalised text; whitespace and lone punctuation are dropped."""
+    setup()
+    return [w for w in jieba.lcut(text) if w.strip() and (w.isalnum() or len(w) > 1)]

@@ -86,6 +86,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
             bool, True, "Re-read the post first: deleted or edited posts are not answered.", None
         ),
     },
+    "classifier": {
+        "review_threshold": Key(
+            float, 0.6, "Below this confidence a label is marked needs_review.", 0
+        ),
+    },
     "console": {
         "host": Key(str, "127.0.0.1", "Address the console and webhook listen on."),
         "port": Key(int, 8080, "Port the console and webhook listen on.", 1),

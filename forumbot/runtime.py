@@ -17,6 +17,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from forumbot.classify.classifier import Classifier
+from forumbot.classify.labeller import Labeller
+from forumbot.classify.persist import ModelError
 from forumbot.config import Settings
 from forumbot.discourse import DiscourseClient, DiscourseError
 from forumbot.intake.poller import Poller
@@ -33,6 +36,7 @@ class Bot:
     client: DiscourseClient
     poller: Poller
     publisher: Publisher
+    labeller: Labeller | None  # None until a model is trained
 
     def close(self) -> None:
         self.client.close()
@@ -80,7 +84,16 @@ def build_bot(settings: Settings) -> Bot:
         reread=settings["publisher.reread_before_publish"],
         retry_delay=settings["publisher.retry_delay_seconds"],
     )
-    return Bot(engine, sessions, client, poller, publisher)
+    return Bot(engine, sessions, client, poller, publisher, make_labeller(settings, sessions))
+
+
+def make_labeller(settings: Settings, sessions: sessionmaker[Session]) -> Labeller | None:
+    try:
+        classifier = Classifier.load(review_threshold=settings["classifier.review_threshold"])
+    except ModelError as exc:
+        log.warning("posts will wait unlabelled: %s", exc)
+        return None
+    return Labeller(sessions, classifier)
 
 
 def guarded(name: str, job: Callable[[], Any]) -> Callable[[], None]:
@@ -112,6 +125,17 @@ def schedule_jobs(scheduler: BaseScheduler, bot: Bot, settings: Settings) -> Non
         coalesce=True,
         next_run_time=now,
     )
+    if bot.labeller is not None:
+        scheduler.add_job(
+            guarded("labeller", bot.labeller.run_once),
+            "interval",
+            seconds=settings["intake.poll_seconds"],
+            id="labeller",
+            name="labeller",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=now,
+        )
     scheduler.add_job(
         guarded("publisher", bot.publisher.run_once),
         "interval",

@@ -34,8 +34,14 @@ def test_whole_flow_on_the_command_line(run, sandbox):
     took = run("run", "--once")
     assert took.exit_code == 0 and "new" in took.output
 
-    wrote = run("queue", "write", str(created["id"]), "--as", "李娜",
-                input="感谢您的反馈。关于物业费调整，物业公司将于本周五前在小区公告栏公示依据。")
+    wrote = run(
+        "queue",
+        "write",
+        str(created["id"]),
+        "--as",
+        "李娜",
+        input="感谢您的反馈。关于物业费调整，物业公司将于本周五前在小区公告栏公示依据。",
+    )
     assert wrote.exit_code == 0 and "已创建草稿 #1" in wrote.output
     listed = run("queue", "list")
     assert "#1" in listed.output and "待审批" in listed.output

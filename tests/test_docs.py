@@ -19,7 +19,9 @@ def test_every_setting_in_readme():
 
 def _commands(group: click.Group, prefix: str = "forumbot") -> list[str]:
     names = []
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         if isinstance(command, click.Group):
             names.extend(_commands(command, f"{prefix} {name}"))
         else:
@@ -42,7 +44,7 @@ def test_every_command_has_help():
         parts = name.split()[1:]
         cmd = cli
         for part in parts:
-            cmd = cmd.commands[part]  # type: ignore[attr-defined]
+            cmd = cmd.get_command(click.Context(cmd), part)  # type: ignore[attr-defined]
         assert cmd.help, f"{name} has no help text"
 
 

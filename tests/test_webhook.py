@@ -55,9 +55,16 @@ def deliver(web, payload, *, event="post_created", event_id="1", secret=SECRET):
 
 def post_payload(**changes):
     post = {
-        "id": 501, "username": "li_na_1988", "raw": "8栋车库入口积水半米深，车都开不进去了",
-        "topic_id": 90, "post_number": 1, "post_type": 1, "version": 1,
-        "topic_title": "车库积水", "topic_archetype": "regular", "category_id": 5,
+        "id": 501,
+        "username": "li_na_1988",
+        "raw": "8栋车库入口积水半米深，车都开不进去了",
+        "topic_id": 90,
+        "post_number": 1,
+        "post_type": 1,
+        "version": 1,
+        "topic_title": "车库积水",
+        "topic_archetype": "regular",
+        "category_id": 5,
         "created_at": "2026-11-20T08:00:00.000Z",
     }
     post.update(changes)
@@ -86,8 +93,9 @@ def test_bad_signature_refused_and_nothing_stored(web, sessions):
 
 def test_post_edited_updates_the_post(web, sessions):
     deliver(web, post_payload(), event_id="1")
-    deliver(web, post_payload(raw="车库积水已经一米了！", version=2), event="post_edited",
-            event_id="2")
+    deliver(
+        web, post_payload(raw="车库积水已经一米了！", version=2), event="post_edited", event_id="2"
+    )
     with sessions() as s:
         post = s.scalar(select(Post))
         assert post.version == 2 and post.raw == "车库积水已经一米了！"
@@ -104,9 +112,15 @@ def test_private_messages_whispers_and_other_events_are_ignored(web, sessions):
 def test_ping_and_garbage(web):
     assert deliver(web, {"ping": "OK"}, event="ping").json["message"] == "pong"
     body = b"not json"
-    r = web.post("/webhooks/discourse", data=body, headers={
-        "X-Discourse-Event": "post_created", "X-Discourse-Event-Id": "9",
-        "X-Discourse-Event-Signature": signature(SECRET, body)})
+    r = web.post(
+        "/webhooks/discourse",
+        data=body,
+        headers={
+            "X-Discourse-Event": "post_created",
+            "X-Discourse-Event-Id": "9",
+            "X-Discourse-Event-Signature": signature(SECRET, body),
+        },
+    )
     assert r.status_code == 400
 
 
@@ -121,21 +135,32 @@ def test_sandbox_delivers_real_webhooks_over_http(settings, sessions):
     from forumbot.sandbox.settings import SandboxSettings
 
     enabled = load_settings(
-        path=None, environ={**settings.secrets},
+        path=None,
+        environ={**settings.secrets},
         overrides={"database.url": settings["database.url"], "webhook.enabled": True},
     )
     server = make_server("127.0.0.1", 0, create_app(enabled, sessions), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        cfg = SandboxSettings(rate_limit_per_minute=0, memoize_seconds=0,
-                              webhook_url=f"http://127.0.0.1:{server.server_port}/webhooks/discourse",
-                              webhook_secret=SECRET)
+        cfg = SandboxSettings(
+            rate_limit_per_minute=0,
+            memoize_seconds=0,
+            webhook_url=f"http://127.0.0.1:{server.server_port}/webhooks/discourse",
+            webhook_secret=SECRET,
+        )
         with SandboxServer.for_settings(cfg) as forum:
             import requests
 
-            requests.post(f"{forum.url}/_sandbox/posts", timeout=10, json={
-                "username": "zhang_wei88", "raw": "9栋的垃圾房三天没清了，味道很大", "title": "垃圾房"})
+            requests.post(
+                f"{forum.url}/_sandbox/posts",
+                timeout=10,
+                json={
+                    "username": "zhang_wei88",
+                    "raw": "9栋的垃圾房三天没清了，味道很大",
+                    "title": "垃圾房",
+                },
+            )
             deadline = time.monotonic() + 10
             while count(sessions) == 0 and time.monotonic() < deadline:
                 time.sleep(0.1)

@@ -28,7 +28,8 @@ def setup() -> None:
             return
         jieba.setLogLevel(logging.WARNING)
         jieba.initialize()
-        jieba.load_userdict(str(USER_DICT))
+        with USER_DICT.open("rb") as fh:  # jieba leaves a path's file open
+            jieba.load_userdict(fh)
         _ready = True
 
 

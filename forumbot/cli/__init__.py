@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from pathlib import Path
@@ -11,13 +12,35 @@ import click
 
 from forumbot import __version__
 from forumbot.config import ConfigError, Settings, load_settings
-from forumbot.discourse import DiscourseError
-from forumbot.review.queue import ReviewError
+from forumbot.discourse.errors import DiscourseError
+from forumbot.review.errors import ReviewError
 from forumbot.review.states import InvalidTransition
+
+# Each command's module is imported only when that command runs, so that
+# `forumbot classify "…"` does not pay for the database, scheduler and web imports.
+COMMANDS = {
+    "migrate": "forumbot.cli.commands:migrate_cmd",
+    "run": "forumbot.cli.commands:run_cmd",
+    "sandbox": "forumbot.cli.commands:sandbox_cmd",
+    "serve": "forumbot.cli.commands:serve_cmd",
+    "queue": "forumbot.cli.queue:queue_group",
+    "classify": "forumbot.cli.classify:classify_cmd",
+    "demo": "forumbot.cli.demo:demo_cmd",
+}
 
 
 class ForumbotGroup(click.Group):
-    """Turn the errors people can fix into one line and an exit code, never a traceback."""
+    """Lazily loaded commands; errors people can fix become one line and an exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attribute = target.partition(":")
+        return getattr(importlib.import_module(module), attribute)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -66,7 +89,3 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
 
 def main() -> None:
     cli(prog_name="forumbot")
-
-
-# The command modules register themselves on ``cli``.
-from forumbot.cli import commands, demo, queue  # noqa: E402, F401

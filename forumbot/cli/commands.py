@@ -9,14 +9,14 @@ from types import FrameType
 import click
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from forumbot.cli import cli, settings_from
+from forumbot.cli import settings_from
 from forumbot.runtime import build_bot, schedule_jobs
 from forumbot.storage.database import make_engine, migrate
 
 log = logging.getLogger("forumbot")
 
 
-@cli.command("migrate")
+@click.command("migrate")
 @click.pass_context
 def migrate_cmd(ctx: click.Context) -> None:
     """Create or upgrade the database schema (safe to run again)."""
@@ -27,7 +27,7 @@ def migrate_cmd(ctx: click.Context) -> None:
     click.echo(f"database {engine.url.render_as_string(hide_password=True)} at schema {revision}")
 
 
-@cli.command("run")
+@click.command("run")
 @click.option("--once", is_flag=True, help="Poll and publish once, then exit.")
 @click.pass_context
 def run_cmd(ctx: click.Context, once: bool) -> None:
@@ -37,10 +37,12 @@ def run_cmd(ctx: click.Context, once: bool) -> None:
     try:
         if once:
             polled = bot.poller.run_once()
+            labelled = bot.labeller.run_once() if bot.labeller else 0
             published = bot.publisher.run_once()
             click.echo(
                 f"intake: {polled.store.stored} new, {polled.store.updated} updated, "
-                f"{polled.skipped} skipped; published {len(published.published)}, "
+                f"{polled.skipped} skipped; labelled {labelled}; "
+                f"published {len(published.published)}, "
                 f"failed {len(published.failed)}, retry later {len(published.retry_later)}"
             )
             return
@@ -64,7 +66,7 @@ def run_cmd(ctx: click.Context, once: bool) -> None:
         bot.close()
 
 
-@cli.command("sandbox")
+@click.command("sandbox")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8081, show_default=True, type=int)
 @click.option(
@@ -112,7 +114,7 @@ def sandbox_cmd(
     run_forever(settings, host, port)
 
 
-@cli.command("serve")
+@click.command("serve")
 @click.option("--host", default=None, help="Default: console.host from the settings.")
 @click.option("--port", default=None, type=int, help="Default: console.port from the settings.")
 @click.pass_context

@@ -12,7 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from forumbot.cli import cli, settings_from
+from forumbot.cli import settings_from
 from forumbot.runtime import build_bot, schedule_jobs
 from forumbot.storage.database import make_engine, migrate
 from forumbot.storage.models import Draft, Post
@@ -48,7 +48,7 @@ class Feed:
                 self.published.add(draft.id)
 
 
-@cli.command("demo")
+@click.command("demo")
 @click.option("--port", default=8081, show_default=True, help="Port of the sandbox forum.")
 @click.option("--web-port", default=8080, show_default=True, help="Port of the web side.")
 @click.option("--generate", default=6.0, show_default=True, help="New owner posts a minute.")

@@ -10,7 +10,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forumbot.cli import cli, settings_from
+from forumbot.cli import settings_from
 from forumbot.review import audit, queue
 from forumbot.review.queue import DraftRef, ReviewError
 from forumbot.review.states import STATE_NAMES_ZH, STATES
@@ -57,7 +57,7 @@ def _one_line(text: str, width: int = 40) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-@cli.group("queue")
+@click.group("queue")
 def queue_group() -> None:
     """Review drafts: list, show, write, edit, approve, reject, reopen."""
 

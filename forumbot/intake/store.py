@@ -61,6 +61,7 @@ def _apply_change(session: Session, stored: Post, post: IncomingPost) -> bool:
         stored.version = post.version
         stored.forum_updated_at = post.updated_at
         stored.intake_note = post.note
+        stored.stage = "received"  # label the new text again
         if post.topic_title:
             stored.topic_title = post.topic_title
         moved = queue.post_edited(session, stored)

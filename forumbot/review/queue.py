@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forumbot.review import audit
+from forumbot.review.errors import ReviewError
 from forumbot.review.states import (
     APPROVED,
     FAILED,
@@ -21,10 +22,6 @@ from forumbot.review.states import (
     UNPUBLISHED,
 )
 from forumbot.storage.models import Draft, Post, utcnow
-
-
-class ReviewError(Exception):
-    """A reviewer's action cannot be done; the message says why and what to do."""
 
 
 @dataclass(frozen=True)

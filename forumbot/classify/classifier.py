@@ -1,0 +1,97 @@
+"""Label posts with the current model: the label, how sure it is, the runners-up, and
+whether a person should check it (``needs_review`` below the configured threshold)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from forumbot.classify.labels import DEFAULT_STYLE
+from forumbot.classify.model import content_free
+from forumbot.classify.normalize import model_text
+from forumbot.classify.persist import LoadedModel, load_current
+from forumbot.paths import MODELS_DIR
+
+RULE_CONFIDENCE = 0.99
+
+
+@dataclass(frozen=True)
+class PostInput:
+    raw: str
+    title: str | None = None
+    post_number: int | None = None
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    confidence: float
+    style: str | None
+    needs_review: bool
+    alternatives: tuple[tuple[str, float], ...]
+    model_version: str
+    rule: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "confidence": round(self.confidence, 4),
+            "style": self.style,
+            "needs_review": self.needs_review,
+            "alternatives": [
+                {"label": lab, "confidence": round(p, 4)} for lab, p in self.alternatives
+            ],
+            "model_version": self.model_version,
+        }
+
+
+class Classifier:
+    def __init__(self, model: LoadedModel, review_threshold: float = 0.6):
+        self.model = model
+        self.review_threshold = review_threshold
+        self.classes: list[str] = [str(c) for c in model.pipeline.classes_]
+
+    @classmethod
+    def load(cls, models_dir: Path = MODELS_DIR, review_threshold: float = 0.6) -> Classifier:
+        return cls(load_current(models_dir), review_threshold)
+
+    def classify(
+        self, raw: str, title: str | None = None, post_number: int | None = None
+    ) -> Prediction:
+        return self.classify_many([PostInput(raw, title, post_number)])[0]
+
+    def classify_many(self, posts: Sequence[PostInput]) -> list[Prediction]:
+        texts = [model_text(p.raw, p.title, p.post_number) for p in posts]
+        results: list[Prediction | None] = [None] * len(texts)
+        todo = []
+        for i, text in enumerate(texts):
+            if content_free(text):
+                results[i] = self._rule_empty()
+            else:
+                todo.append(i)
+        if todo:
+            probabilities = self.model.pipeline.predict_proba([texts[i] for i in todo])
+            for i, row in zip(todo, probabilities, strict=True):
+                results[i] = self._from_probabilities(row)
+        return [r for r in results if r is not None]
+
+    def _rule_empty(self) -> Prediction:
+        return Prediction(
+            "empty", RULE_CONFIDENCE, None, False, (), self.model.version, rule="content_free"
+        )
+
+    def _from_probabilities(self, row: Any) -> Prediction:
+        ranked = sorted(
+            zip(self.classes, (float(p) for p in row), strict=True), key=lambda pair: -pair[1]
+        )
+        label, confidence = ranked[0]
+        return Prediction(
+            label=label,
+            confidence=confidence,
+            style=DEFAULT_STYLE[label],
+            needs_review=confidence < self.review_threshold,
+            alternatives=tuple(ranked[1:3]),
+            model_version=self.model.version,
+        )

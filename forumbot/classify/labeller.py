@@ -1,0 +1,64 @@
+"""The pipeline step after intake: label every post that arrived, once.
+
+Posts move from stage ``received`` to ``labelled`` with a conditional UPDATE, so two workers
+sharing a database never label the same post twice; an edited post goes back to ``received``
+(see intake) and is labelled again, the old label staying in the history.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from forumbot.classify.classifier import Classifier, PostInput
+from forumbot.storage.models import Classification, Post
+
+log = logging.getLogger(__name__)
+RECEIVED, LABELLED = "received", "labelled"
+
+
+@dataclass
+class Labeller:
+    sessions: sessionmaker[Session]
+    classifier: Classifier
+    batch_size: int = 200
+
+    def run_once(self) -> int:
+        """Label up to ``batch_size`` waiting posts; returns how many this worker labelled."""
+        with self.sessions() as session:
+            posts = session.scalars(
+                select(Post).where(Post.stage == RECEIVED).order_by(Post.id).limit(self.batch_size)
+            ).all()
+            if not posts:
+                return 0
+            predictions = self.classifier.classify_many(
+                [PostInput(p.raw, p.topic_title, p.post_number) for p in posts]
+            )
+            done = 0
+            for post, prediction in zip(posts, predictions, strict=True):
+                claimed = session.execute(
+                    update(Post)
+                    .where(Post.id == post.id, Post.stage == RECEIVED, Post.version == post.version)
+                    .values(stage=LABELLED)
+                    .execution_options(synchronize_session=False)
+                )
+                if claimed.rowcount != 1:
+                    continue
+                session.add(
+                    Classification(
+                        post_id=post.id,
+                        label=prediction.label,
+                        confidence=prediction.confidence,
+                        needs_review=prediction.needs_review,
+                        model_version=prediction.model_version,
+                        source="model",
+                    )
+                )
+                done += 1
+            session.commit()
+        if done:
+            log.info("labelled %d post(s)", done)
+        return done

@@ -1,0 +1,138 @@
+"""Saving and loading model versions safely.
+
+A model file is never unpickled: skops loads only the types we list as trusted, and the
+file's SHA-256 must match the one written beside it at training time (``metadata.json``) and
+the one in ``models/current.json``, so a swapped or tampered file is refused before any of it
+is read. Each version lives in ``models/<version>/`` with its metrics and model card.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from forumbot.classify.labels import LABELS
+from forumbot.paths import MODELS_DIR
+
+MODEL_FILE = "model.skops"
+METADATA_FILE = "metadata.json"
+POINTER_FILE = "current.json"
+FORMAT = 1
+
+# Everything a forumbot model may contain beyond what skops trusts by default.
+TRUSTED_TYPES = [
+    "forumbot.classify.tokenize.words",
+    "sklearn.calibration.CalibratedClassifierCV",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.feature_extraction.text.HashingVectorizer",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.pipeline.FeatureUnion",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.svm._classes.LinearSVC",
+    "sklearn.preprocessing._label.LabelEncoder",
+    "builtins.dict",
+    "numpy.dtype",
+    "numpy.float64",
+    "numpy.int64",
+    "numpy.int32",
+    "numpy.str_",
+    "scipy.sparse._csr.csr_matrix",
+]
+
+
+class ModelError(Exception):
+    """The model cannot be used; the message says why and what to run."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    version: str
+    pipeline: Any
+    metadata: dict[str, Any]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_version(pipeline: Any, version_dir: Path, metadata: dict[str, Any]) -> str:
+    import skops.io as sio
+
+    version_dir.mkdir(parents=True, exist_ok=True)
+    sio.dump(pipeline, version_dir / MODEL_FILE, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    sha = sha256_of(version_dir / MODEL_FILE)
+    meta = {**metadata, "format": FORMAT, "model_sha256": sha, "labels": list(LABELS)}
+    (version_dir / METADATA_FILE).write_text(
+        json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    return sha
+
+
+def read_pointer(models_dir: Path = MODELS_DIR) -> dict[str, Any]:
+    path = models_dir / POINTER_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"no current model: {path} is missing; run 'python train.py'") from None
+    except json.JSONDecodeError as exc:
+        raise ModelError(
+            f"{path} is not valid JSON ({exc.msg}); run 'python train.py --rollback'"
+        ) from None
+
+
+def write_pointer(models_dir: Path, version: str, sha: str, previous: list[str]) -> None:
+    pointer = {"version": version, "model_sha256": sha, "previous": previous[-10:]}
+    tmp = models_dir / (POINTER_FILE + ".tmp")
+    tmp.write_text(json.dumps(pointer, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(models_dir / POINTER_FILE)
+
+
+def load_version(
+    version: str, models_dir: Path = MODELS_DIR, expected_sha: str | None = None
+) -> LoadedModel:
+    import skops.io as sio
+
+    version_dir = models_dir / version
+    try:
+        metadata = json.loads((version_dir / METADATA_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"model {version}: {version_dir / METADATA_FILE} is missing") from None
+    if metadata.get("labels") != list(LABELS):
+        raise ModelError(
+            f"model {version} was trained for labels {metadata.get('labels')}, but forumbot "
+            f"uses {list(LABELS)}; retrain with 'python train.py'"
+        )
+    model_path = version_dir / MODEL_FILE
+    if not model_path.exists():
+        raise ModelError(f"model {version}: {model_path} is missing")
+    sha = sha256_of(model_path)
+    for wanted in filter(None, (metadata.get("model_sha256"), expected_sha)):
+        if sha != wanted:
+            raise ModelError(
+                f"model {version}: {model_path} does not match its checksum; refusing to load "
+                "a file that was changed after training (retrain or roll back)"
+            )
+    untrusted = set(sio.get_untrusted_types(file=model_path)) - set(TRUSTED_TYPES)
+    if untrusted:
+        raise ModelError(
+            f"model {version} contains types forumbot does not trust: {sorted(untrusted)}"
+        )
+    try:
+        pipeline = sio.load(model_path, trusted=TRUSTED_TYPES)
+    except Exception as exc:  # skops raises many kinds for a broken file
+        raise ModelError(f"model {version}: cannot load {model_path}: {exc}") from None
+    return LoadedModel(version=version, pipeline=pipeline, metadata=metadata)
+
+
+def load_current(models_dir: Path = MODELS_DIR) -> LoadedModel:
+    pointer = read_pointer(models_dir)
+    return load_version(pointer["version"], models_dir, pointer.get("model_sha256"))

@@ -1,0 +1,172 @@
+"""Normalisation, the shipped model, safe loading, and `forumbot classify` on bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from forumbot.classify.classifier import Classifier
+from forumbot.classify.labels import LABELS, STYLES
+from forumbot.classify.model import content_free
+from forumbot.classify.normalize import clean, model_text
+from forumbot.classify.persist import ModelError, load_current, load_version
+from forumbot.cli import cli
+from forumbot.paths import MODELS_DIR
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    return Classifier.load()
+
+
+def test_clean_strips_quotes_html_urls_and_signatures():
+    raw = (
+        '[quote="zhang, post:1, topic:3"]别人说的话[/quote]\n'
+        "<p>我家<b>漏水</b>了</p><script>alert(1)</script> 见 https://pan.example.com/s/abc\n"
+        "--\n发自我的iPhone"
+    )
+    assert clean(raw) == "我家 漏水 了 见"
+
+
+def test_traditional_and_full_width_become_simplified():
+    assert clean("物業費又漲了！ＡＢＣ") == "物业费又涨了!abc"
+
+
+def test_reply_title_is_context_only():
+    assert model_text("顶", "楼上漏水三个月", 5) == "顶"
+    assert model_text("三个月了", "楼上漏水", 1).startswith("楼上漏水")
+
+
+@pytest.mark.parametrize("text", ["顶", "顶顶顶!!!", "+1", "mark", "🙄🙄🙄", "。。。", "", "沙发"])
+def test_content_free(text):
+    assert content_free(clean(text))
+
+
+@pytest.mark.parametrize("text", ["漏水", "垃圾公司", "物业费怎么算"])
+def test_not_content_free(text):
+    assert not content_free(clean(text))
+
+
+@pytest.mark.parametrize(
+    ("raw", "title", "number", "label"),
+    [
+        ("发现最近账单上扣的维修金越来越多了，请问维修金是怎么计算的？", "维修金怎么算", 1, "inquiry"),
+        ("花城海棠苑水压太小了，洗澡水都是一滴一滴的，高层更严重", "水压太小", 1, "engineering"),
+        ("顶", "12栋漏水三个月没人管", 8, "empty"),
+        ("垃圾公司！！！", "垃圾公司", 1, "abuse"),
+        ("專業代辦房產證、貸款，電話138****5678，價格優惠", "代办", 3, "unrelated"),
+    ],
+)
+def test_shipped_model_labels_typical_posts(classifier, raw, title, number, label):
+    p = classifier.classify(raw, title, number)
+    assert p.label == label, p
+    assert 0 <= p.confidence <= 1
+
+
+def test_prediction_carries_style_and_alternatives(classifier):
+    p = classifier.classify("阳台推拉门下雨往里渗水，地板都泡了", "推拉门渗水", 1)
+    assert p.label in LABELS and p.style in STYLES
+    assert len(p.alternatives) == 2 and p.alternatives[0][1] <= p.confidence
+    assert classifier.classify("顶").style is None
+
+
+def test_tampered_model_file_is_refused(tmp_path):
+    current = load_current()
+    shutil.copytree(MODELS_DIR / current.version, tmp_path / current.version)
+    with (tmp_path / current.version / "model.skops").open("ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(ModelError, match="does not match its checksum"):
+        load_version(current.version, tmp_path)
+
+
+def test_model_for_other_labels_is_refused(tmp_path):
+    current = load_current()
+    shutil.copytree(MODELS_DIR / current.version, tmp_path / current.version)
+    meta_path = tmp_path / current.version / "metadata.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["labels"] = ["spam", "ham"]
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelError, match="trained for labels"):
+        load_version(current.version, tmp_path)
+
+
+def test_missing_pointer_says_what_to_run(tmp_path):
+    with pytest.raises(ModelError, match="run 'python train.py'"):
+        load_current(tmp_path)
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, ["classify", *args], input=input, catch_exceptions=False)
+
+
+def test_jsonl_contract_one_line_out_per_line_in():
+    lines = [
+        {"raw": "物业费凭什么一年涨两次", "title": "物业费", "post_number": 1, "extra": 1},
+        {"raw": ""},
+        {"raw": "漏水" * 500_000},
+        {"raw": "😀😀😀"},
+        {"raw": "！！！？？？"},
+        {"raw": "<script>alert(1)</script><img src=x onerror=alert(1)>"},
+        {"raw": "When will the keys be handed over?"},
+        {"raw": "{{ 7*7 }} {% for x in y %}"},
+    ]
+    result = run("--jsonl", "-", input="".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert len(out) == len(lines)
+    for item in out:
+        assert item["label"] in LABELS
+        assert 0 <= item["confidence"] <= 1
+        assert item["style"] in (*STYLES, None)
+        assert isinstance(item["needs_review"], bool)
+    assert [out[i]["label"] for i in (1, 3, 4)] == ["empty"] * 3
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"raw": "漏水"}\nnot json\n', "line 2: not JSON"),
+        ('{"title": "x"}\n', "line 1: 'raw' is required"),
+        ('["raw"]\n', "line 1: expected a JSON object"),
+        ('{"raw": "x", "post_number": "one"}\n', "line 1: 'post_number' must be a whole number"),
+    ],
+)
+def test_bad_jsonl_names_the_line_and_writes_nothing(content, message):
+    result = run("--jsonl", "-", input=content)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output and '"label"' not in result.output
+
+
+def test_text_for_a_person():
+    result = run("楼上漏水到我家天花板了，报修三次没人来")
+    assert result.exit_code == 0
+    assert "置信度" in result.output
+
+
+def test_needs_text_or_jsonl():
+    assert run().exit_code == 2
+
+
+def test_labeller_labels_each_received_post_once(sessions, make_post, classifier):
+    from sqlalchemy import select
+
+    from forumbot.classify.labeller import Labeller
+    from forumbot.storage.models import Classification, Post
+
+    with sessions() as s:
+        make_post(s, 1, raw="顶", post_number=4)
+        make_post(s, 2, raw="5栋电梯又困人了，物业半小时才来", topic_title="电梯困人")
+        s.commit()
+    labeller = Labeller(sessions, classifier)
+    assert labeller.run_once() == 2
+    assert labeller.run_once() == 0
+    with sessions() as s:
+        rows = s.execute(select(Post.forum_post_id, Classification.label, Post.stage)
+                         .join(Classification, Classification.post_id == Post.id)
+                         .order_by(Post.forum_post_id)).all()
+    assert rows[0] == (1, "empty", "labelled")
+    assert rows[1][1] == "property_management"

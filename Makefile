@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-SOURCES := forumbot tests bench
+SOURCES := forumbot tests bench train.py
 
 .PHONY: setup demo test lint format bench clean
 

@@ -165,12 +165,13 @@ def model_card(version: str, meta: dict[str, Any]) -> str:
         f"| {k} | {v} | {meta['dev_counts'].get(k, 0)} |" for k, v in meta["train_counts"].items()
     )
     libs = ", ".join(f"{k} {v}" for k, v in meta["libraries"].items())
+    fixes = f" plus {meta['corrections']} reviewer corrections" if meta["corrections"] else ""
     weakest = sorted(meta["dev"]["per_label"].items(), key=lambda kv: kv[1]["f1"])[:3]
     weak = ", ".join(f"{k} (F1 {v['f1']:.3f})" for k, v in weakest)
     return f"""# forumbot classifier {version}
 
 Trained {meta["trained_at"]} from `data/corpus` ({meta["train_size"]} posts, data hash
-`{meta["data_hash"][:16]}`){" plus " + str(meta["corrections"]) + " reviewer corrections" if meta["corrections"] else ""}.
+`{meta["data_hash"][:16]}`){fixes}.
 
 Pipeline: normalisation (quotes, HTML, URLs and signatures removed; NFKC; OpenCC t2s) →
 union of hashed TF-IDF over jieba words (domain dictionary `config/jieba_userdict.txt`)

@@ -53,7 +53,7 @@ def test_not_content_free(text):
 @pytest.mark.parametrize(
     ("raw", "title", "number", "label"),
     [
-        ("发现最近账单上扣的维修金越来越多了，请问维修金是怎么计算的？", "维修金怎么算", 1, "inquiry"),
+        ("发现最近账单上扣的维修金越来越多了，请问维修金是怎么计算的？", "维修金", 1, "inquiry"),
         ("花城海棠苑水压太小了，洗澡水都是一滴一滴的，高层更严重", "水压太小", 1, "engineering"),
         ("顶", "12栋漏水三个月没人管", 8, "empty"),
         ("垃圾公司！！！", "垃圾公司", 1, "abuse"),
@@ -94,7 +94,7 @@ def test_model_for_other_labels_is_refused(tmp_path):
 
 
 def test_missing_pointer_says_what_to_run(tmp_path):
-    with pytest.raises(ModelError, match="run 'python train.py'"):
+    with pytest.raises(ModelError, match=r"run 'python train\.py'"):
         load_current(tmp_path)
 
 
@@ -113,7 +113,8 @@ def test_jsonl_contract_one_line_out_per_line_in():
         {"raw": "When will the keys be handed over?"},
         {"raw": "{{ 7*7 }} {% for x in y %}"},
     ]
-    result = run("--jsonl", "-", input="".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
+    jsonl = "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)
+    result = run("--jsonl", "-", input=jsonl)
     assert result.exit_code == 0, result.output
     out = [json.loads(line) for line in result.output.splitlines()]
     assert len(out) == len(lines)
@@ -165,8 +166,35 @@ def test_labeller_labels_each_received_post_once(sessions, make_post, classifier
     assert labeller.run_once() == 2
     assert labeller.run_once() == 0
     with sessions() as s:
-        rows = s.execute(select(Post.forum_post_id, Classification.label, Post.stage)
-                         .join(Classification, Classification.post_id == Post.id)
-                         .order_by(Post.forum_post_id)).all()
+        rows = s.execute(
+            select(Post.forum_post_id, Classification.label, Post.stage)
+            .join(Classification, Classification.post_id == Post.id)
+            .order_by(Post.forum_post_id)
+        ).all()
     assert rows[0] == (1, "empty", "labelled")
     assert rows[1][1] == "property_management"
+
+
+def test_corpus_passes_its_check():
+    import io
+
+    from forumbot.corpus import check
+
+    out = io.StringIO()
+    assert check(out=out), out.getvalue()
+    assert "near-duplicate pairs (5-gram Jaccard >= 0.6): 0" in out.getvalue()
+
+
+def test_near_duplicates_are_found():
+    from forumbot.corpus import near_duplicate_pairs
+
+    pairs = near_duplicate_pairs(
+        [
+            "3栋2单元1502卫生间漏水一个月了没人管",
+            "3栋2单元1502卫生间漏水一个月了没人管！！",
+            "物业费凭什么又涨了",
+            "顶",
+            "顶",
+        ]
+    )
+    assert [(i, j) for i, j, _ in pairs] == [(0, 1), (3, 4)]

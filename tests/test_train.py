@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import train  # noqa: E402
-
-from forumbot.classify.labels import LABELS  # noqa: E402
-from forumbot.classify.persist import load_current, read_pointer  # noqa: E402
-from forumbot.paths import CORPUS_DIR  # noqa: E402
+import train
+from forumbot.classify.labels import LABELS
+from forumbot.classify.persist import load_current, read_pointer
+from forumbot.paths import CORPUS_DIR
 
 
 def small_corpus(path: Path, per_label: int, *, scramble: bool = False) -> Path:

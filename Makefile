@@ -35,7 +35,8 @@ format: setup
 
 ## Benchmarks; each prints one JSON line at the end.
 bench: setup
-	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	for script in bench/[!_]*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -93,6 +93,7 @@ def make_labeller(settings: Settings, sessions: sessionmaker[Session]) -> Labell
     except ModelError as exc:
         log.warning("posts will wait unlabelled: %s", exc)
         return None
+    classifier.classify("预热")  # load jieba's dictionary now, not inside the first job
     return Labeller(sessions, classifier)
 
 
@@ -113,36 +114,22 @@ def guarded(name: str, job: Callable[[], Any]) -> Callable[[], None]:
 
 
 def schedule_jobs(scheduler: BaseScheduler, bot: Bot, settings: Settings) -> None:
-    """Intake and publishing as APScheduler interval jobs, one instance each, starting now."""
-    now = datetime.now(UTC)
-    scheduler.add_job(
-        guarded("intake", bot.poller.run_once),
-        "interval",
-        seconds=settings["intake.poll_seconds"],
-        id="intake",
-        name="intake",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=now,
-    )
+    """Intake, labelling and publishing as APScheduler interval jobs, one instance each."""
+    jobs: list[tuple[str, Callable[[], Any], float]] = [
+        ("intake", bot.poller.run_once, settings["intake.poll_seconds"]),
+        ("publisher", bot.publisher.run_once, settings["publisher.interval_seconds"]),
+    ]
     if bot.labeller is not None:
+        jobs.append(("labeller", bot.labeller.run_once, settings["intake.poll_seconds"]))
+    now = datetime.now(UTC)
+    for name, job, seconds in jobs:
         scheduler.add_job(
-            guarded("labeller", bot.labeller.run_once),
+            guarded(name, job),
             "interval",
-            seconds=settings["intake.poll_seconds"],
-            id="labeller",
-            name="labeller",
+            seconds=seconds,
+            id=name,
+            name=name,
             max_instances=1,
             coalesce=True,
             next_run_time=now,
         )
-    scheduler.add_job(
-        guarded("publisher", bot.publisher.run_once),
-        "interval",
-        seconds=settings["publisher.interval_seconds"],
-        id="publisher",
-        name="publisher",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=now,
-    )

@@ -50,8 +50,9 @@ def run_cmd(ctx: click.Context, once: bool) -> None:
         schedule_jobs(scheduler, bot, settings)
 
         def stop(signum: int, _frame: FrameType | None) -> None:
-            log.info("signal %s: finishing the current job, then stopping", signum)
-            scheduler.shutdown(wait=False)
+            if scheduler.running:
+                log.info("signal %s: finishing the current job, then stopping", signum)
+                scheduler.shutdown(wait=False)
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)

@@ -104,8 +104,21 @@ class Runner:
             "FORUMBOT_PUBLISHER_LEASE_SECONDS": "10",
             "FORUMBOT_PUBLISHER_RETRY_DELAY_SECONDS": "1.5",
         }
-        self.log = open(tmp_path / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
+        self.log_path = tmp_path / f"{name}.log"
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.starts_seen = 0
         self.proc: subprocess.Popen | None = None
+
+    def wait_until_running(self, timeout: float = 30) -> None:
+        """Block until this start's "running against" line is in the log."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.log.flush()
+            if self.log_path.read_bytes().count(b"running against") > self.starts_seen:
+                self.starts_seen += 1
+                return
+            time.sleep(0.05)
+        raise AssertionError("the runner did not start")
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
@@ -213,8 +226,9 @@ def test_sigkill_at_random_moments_loses_nothing_and_posts_once(
     try:
         for _ in range(8):
             runner.start()
-            # A runner needs about 2 s to start (imports, model, jieba); kill it mostly after.
-            time.sleep(rng.uniform(1.5, 6.0))
+            # Starting takes about 2 s (imports, model, jieba); the kill lands while it works.
+            runner.wait_until_running()
+            time.sleep(rng.uniform(0.05, 3.0))
             runner.kill()
             kills += 1
         approver.thread.join(timeout=60)

@@ -111,7 +111,6 @@ def sandbox_cmd(
         generate_posts_per_minute=generate_per_minute,
         seed=not no_seed,
     )
-    click.echo(f"sandbox forum on http://{host}:{port} (API key {settings.api_key})")
     run_forever(settings, host, port)
 
 

@@ -23,7 +23,7 @@ demo: setup
 ## FORUMBOT_TEST_DATABASE_URL is set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test).
 test: setup lint
 	env -u FORUMBOT_TEST_DATABASE_URL $(BIN)/pytest
-	if [ -n "$$FORUMBOT_TEST_DATABASE_URL" ]; then $(BIN)/pytest -m "not sqlite_only"; fi
+	if [ -n "$$FORUMBOT_TEST_DATABASE_URL" ]; then $(BIN)/pytest; fi
 
 lint: setup
 	$(BIN)/ruff check $(SOURCES)

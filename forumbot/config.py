@@ -91,6 +91,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
             float, 0.6, "Below this confidence a label is marked needs_review.", 0
         ),
     },
+    "drafting": {
+        "kb_threshold": Key(
+            float, 0.3, "Knowledge-base similarity needed to answer an inquiry directly.", 0
+        ),
+    },
     "console": {
         "host": Key(str, "127.0.0.1", "Address the console and webhook listen on."),
         "port": Key(int, 8080, "Port the console and webhook listen on.", 1),

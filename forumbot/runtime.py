@@ -22,6 +22,8 @@ from forumbot.classify.labeller import Labeller
 from forumbot.classify.persist import ModelError
 from forumbot.config import Settings
 from forumbot.discourse import DiscourseClient, DiscourseError
+from forumbot.drafting.engine import Drafter
+from forumbot.drafting.job import DraftingJob, FollowUpJob
 from forumbot.intake.poller import Poller
 from forumbot.publish.publisher import Publisher
 from forumbot.storage.database import check_schema, make_engine, session_factory
@@ -37,6 +39,8 @@ class Bot:
     poller: Poller
     publisher: Publisher
     labeller: Labeller | None  # None until a model is trained
+    drafting: DraftingJob | None = None
+    followups: FollowUpJob | None = None
 
     def close(self) -> None:
         self.client.close()
@@ -45,7 +49,11 @@ class Bot:
 
 def open_database(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
     engine = make_engine(settings["database.url"])
-    check_schema(engine)
+    try:
+        check_schema(engine)
+    except BaseException:
+        engine.dispose()  # no connection left for the garbage collector to find open
+        raise
     return engine, session_factory(engine)
 
 
@@ -65,6 +73,16 @@ def build_bot(settings: Settings) -> Bot:
     settings.check_publish_lease()
     bot_username = settings.secret("DISCOURSE_API_USERNAME")
     engine, sessions = open_database(settings)
+    try:
+        return _assemble(settings, bot_username, engine, sessions)
+    except BaseException:
+        engine.dispose()
+        raise
+
+
+def _assemble(
+    settings: Settings, bot_username: str, engine: Engine, sessions: sessionmaker[Session]
+) -> Bot:
     client = make_client(settings)
     poller = Poller(
         sessions=sessions,
@@ -84,7 +102,18 @@ def build_bot(settings: Settings) -> Bot:
         reread=settings["publisher.reread_before_publish"],
         retry_delay=settings["publisher.retry_delay_seconds"],
     )
-    return Bot(engine, sessions, client, poller, publisher, make_labeller(settings, sessions))
+    # config/ and reply_templates/ are checked at start
+    drafter = Drafter(kb_threshold=settings["drafting.kb_threshold"])
+    return Bot(
+        engine,
+        sessions,
+        client,
+        poller,
+        publisher,
+        make_labeller(settings, sessions),
+        DraftingJob(sessions, drafter),
+        FollowUpJob(sessions, drafter),
+    )
 
 
 def make_labeller(settings: Settings, sessions: sessionmaker[Session]) -> Labeller | None:
@@ -121,6 +150,10 @@ def schedule_jobs(scheduler: BaseScheduler, bot: Bot, settings: Settings) -> Non
     ]
     if bot.labeller is not None:
         jobs.append(("labeller", bot.labeller.run_once, settings["intake.poll_seconds"]))
+    if bot.drafting is not None:
+        jobs.append(("drafting", bot.drafting.run_once, settings["intake.poll_seconds"]))
+    if bot.followups is not None:
+        jobs.append(("followups", bot.followups.run_once, 60.0))
     now = datetime.now(UTC)
     for name, job, seconds in jobs:
         scheduler.add_job(

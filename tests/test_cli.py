@@ -42,15 +42,16 @@ def test_whole_flow_on_the_command_line(run, sandbox):
         "李娜",
         input="感谢您的反馈。关于物业费调整，物业公司将于本周五前在小区公告栏公示依据。",
     )
-    assert wrote.exit_code == 0 and "已创建草稿 #1" in wrote.output
-    listed = run("queue", "list")
-    assert "#1" in listed.output and "待审批" in listed.output
-    shown = run("queue", "show", "1")
+    assert wrote.exit_code == 0 and "已创建草稿 #" in wrote.output
+    draft = wrote.output.split("#")[1].split("，")[0]
+    listed = run("queue", "list", "--state", "pending_approval", "--limit", "1000")
+    assert f"#{draft} " in listed.output and "待审批" in listed.output
+    shown = run("queue", "show", draft)
     assert "物业费凭什么一年涨两次" in shown.output and "李娜" in shown.output
 
-    stale = run("queue", "approve", "1", "--as", "王小明", "--revision", "99")
+    stale = run("queue", "approve", draft, "--as", "王小明", "--revision", "99")
     assert stale.exit_code == 1 and "已被他人修改" in stale.output
-    approved = run("queue", "approve", "1", "--as", "王小明", "--revision", "1")
+    approved = run("queue", "approve", draft, "--as", "王小明", "--revision", "1")
     assert approved.exit_code == 0, approved.output
 
     published = run("run", "--once")
@@ -58,7 +59,7 @@ def test_whole_flow_on_the_command_line(run, sandbox):
     [reply] = sandbox.posts_by("forumbot")
     assert strip_marker(reply["raw"]).startswith("感谢您的反馈。关于物业费调整")
     assert reply["topic_id"] == created["topic_id"]
-    history = run("queue", "show", "1").output
+    history = run("queue", "show", draft).output
     for action in ("create", "approve", "publish_attempt", "publish_result"):
         assert action in history
 

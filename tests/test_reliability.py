@@ -144,31 +144,30 @@ class Runner:
 
 
 class Approver:
-    """A reviewer who writes and approves a reply for each new post, up to ``limit``."""
+    """A reviewer who approves the bot's reply drafts as they appear, up to ``limit``."""
 
     def __init__(self, sessions, limit: int):
         self.sessions, self.limit, self.done = sessions, limit, threading.Event()
+        self.approved: set[int] = set()
         self.thread = threading.Thread(target=self.work)
 
     def work(self) -> None:
-        while not self.done.is_set():
+        while not self.done.is_set() and len(self.approved) < self.limit:
             with self.sessions() as s:
-                have = s.scalar(select(func.count()).select_from(Draft))
-                if have >= self.limit:
-                    return
-                todo = s.scalars(
-                    select(Post)
-                    .where(~Post.drafts.any())
-                    .order_by(Post.id)
-                    .limit(max(0, min(10, self.limit - have)))
+                waiting = s.scalars(
+                    select(Draft)
+                    .where(Draft.state == "pending_approval", Draft.kind == "reply")
+                    .order_by(Draft.id)
+                    .limit(self.limit - len(self.approved))
                 ).all()
-                for post in todo:
-                    d = queue.write_draft(
-                        s, post, f"{REPLY}（帖子 {post.forum_post_id}）", actor="李娜"
-                    )
-                    queue.approve(s, DraftRef(d.id), actor="王小明")
+                for draft in waiting:
+                    queue.approve(s, DraftRef(draft.id), actor="王小明")
+                    self.approved.add(draft.id)
                 s.commit()
             time.sleep(0.2)
+
+
+APPROVED_OR_PUBLISHING = ("approved", "publishing")
 
 
 def settle(sessions, client, runner: Runner, deadline: float) -> None:
@@ -178,7 +177,9 @@ def settle(sessions, client, runner: Runner, deadline: float) -> None:
         while time.monotonic() < deadline:
             with sessions() as s:
                 open_drafts = s.scalar(
-                    select(func.count()).select_from(Draft).where(Draft.state != "published")
+                    select(func.count())
+                    .select_from(Draft)
+                    .where(Draft.state.in_(APPROVED_OR_PUBLISHING))
                 )
                 cursor = s.get(IntakeCursor, "latest_posts")
                 walking = cursor is None or cursor.walk_before is not None
@@ -194,7 +195,7 @@ def settle(sessions, client, runner: Runner, deadline: float) -> None:
         runner.stop()
 
 
-def check_invariants(sessions, client, sandbox, expected_drafts: int) -> None:
+def check_invariants(sessions, client, sandbox, approved: set[int]) -> None:
     stored = stored_ids(sessions)
     assert len(stored) == len(set(stored)), "a post was stored twice"
     assert sorted(stored) == sorted(forum_ids(client)), "a post was lost"
@@ -203,13 +204,12 @@ def check_invariants(sessions, client, sandbox, expected_drafts: int) -> None:
     assert len(markers) == len(set(markers)), "a reply was posted twice"
     with sessions() as s:
         drafts = {d.public_id: d for d in s.scalars(select(Draft))}
-        assert len(drafts) == expected_drafts
-        assert all(d.state == "published" for d in drafts.values())
+        published = {d.id for d in drafts.values() if d.state == "published"}
+        assert published == approved, "every approved reply published, and nothing else"
         for raw in markers:
-            public_id = raw[len(MARKER_PREFIX) :].split()[0]
-            draft = drafts[public_id]
+            draft = drafts[raw[len(MARKER_PREFIX) :].split()[0]]
             assert audit.approval_covers(s, draft) is not None, "published without approval"
-        assert len(bot_posts) == len(drafts)
+        assert len(bot_posts) == len(published)
 
 
 def test_sigkill_at_random_moments_loses_nothing_and_posts_once(
@@ -248,10 +248,8 @@ def test_sigkill_at_random_moments_loses_nothing_and_posts_once(
         runner.log.close()
     assert kills == 8
     assert attempted_under_kills >= 8, "the kills should land while replies are being posted"
-    with sessions() as s:
-        drafts = s.scalar(select(func.count()).select_from(Draft))
-    assert drafts == 40
-    check_invariants(sessions, client, sandbox, drafts)
+    assert len(approver.approved) == 40
+    check_invariants(sessions, client, sandbox, approver.approved)
     client.close()
 
 
@@ -265,7 +263,7 @@ def test_two_runners_on_one_database(sessions, sandbox, database_url, tmp_path):
     for r in runners:
         r.start()
     try:
-        time.sleep(8)
+        approver.thread.join(timeout=90)  # the reviewer works while both runners do
     finally:
         approver.done.set()
         approver.thread.join()
@@ -275,7 +273,9 @@ def test_two_runners_on_one_database(sessions, sandbox, database_url, tmp_path):
         while time.monotonic() < deadline:
             with sessions() as s:
                 left = s.scalar(
-                    select(func.count()).select_from(Draft).where(Draft.state != "published")
+                    select(func.count())
+                    .select_from(Draft)
+                    .where(Draft.state.in_(APPROVED_OR_PUBLISHING))
                 )
             if not left and len(stored_ids(sessions)) == len(forum_ids(client)):
                 break
@@ -283,5 +283,6 @@ def test_two_runners_on_one_database(sessions, sandbox, database_url, tmp_path):
     finally:
         for r in runners:
             r.stop()
-    check_invariants(sessions, client, sandbox, 30)
+    assert len(approver.approved) == 30
+    check_invariants(sessions, client, sandbox, approver.approved)
     client.close()

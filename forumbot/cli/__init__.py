@@ -26,6 +26,10 @@ COMMANDS = {
     "queue": "forumbot.cli.queue:queue_group",
     "classify": "forumbot.cli.classify:classify_cmd",
     "demo": "forumbot.cli.demo:demo_cmd",
+    "dept": "forumbot.cli.dept:dept_group",
+    "followups": "forumbot.cli.followups:followups_cmd",
+    "draft": "forumbot.cli.draft:draft_cmd",
+    "lint-reply": "forumbot.cli.lint:lint_reply_cmd",
 }
 
 

@@ -12,17 +12,9 @@ from forumbot.classify.classifier import Classifier, PostInput
 from forumbot.classify.labels import LABEL_NAMES_ZH
 from forumbot.classify.persist import ModelError
 from forumbot.cli import settings_from
+from forumbot.cli.errors import InputError
 
 BATCH = 512
-
-
-class InputError(click.ClickException):
-    """One line of input is unusable; nothing is written for any line."""
-
-    exit_code = 2
-
-    def format_message(self) -> str:
-        return self.message
 
 
 def read_posts(stream: IO[str], name: str) -> list[PostInput]:

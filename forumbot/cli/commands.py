@@ -38,10 +38,11 @@ def run_cmd(ctx: click.Context, once: bool) -> None:
         if once:
             polled = bot.poller.run_once()
             labelled = bot.labeller.run_once() if bot.labeller else 0
+            drafted = bot.drafting.run_once() if bot.drafting else 0
             published = bot.publisher.run_once()
             click.echo(
                 f"intake: {polled.store.stored} new, {polled.store.updated} updated, "
-                f"{polled.skipped} skipped; labelled {labelled}; "
+                f"{polled.skipped} skipped; labelled {labelled}; drafted {drafted}; "
                 f"published {len(published.published)}, "
                 f"failed {len(published.failed)}, retry later {len(published.retry_later)}"
             )

@@ -23,23 +23,40 @@ DEMO_BOT = "forumbot"
 
 @dataclass
 class Feed:
-    """What the demo has already shown: the last post row and the drafts seen published."""
+    """What the demo has already shown: posts seen through the pipeline, drafts published."""
 
-    last_post: int = 0
+    shown_posts: set[int] = field(default_factory=set)
     published: set[int] = field(default_factory=set)
 
     def show_new(self, sessions: sessionmaker[Session]) -> None:
+        from forumbot.classify.labels import LABEL_NAMES_ZH
+        from forumbot.review.states import STATE_NAMES_ZH
+        from forumbot.storage.models import Classification
+
         with sessions() as session:
-            fresh = session.scalars(
-                select(Post).where(Post.id > self.last_post).order_by(Post.forum_post_id)
+            done = session.scalars(
+                select(Post)
+                .where(Post.stage == "drafted", Post.id.not_in(self.shown_posts))
+                .order_by(Post.forum_post_id)
+                .limit(200)
             ).all()
-            for post in fresh:
-                first = " ".join(post.raw.split())[:40]
-                click.echo(
-                    f"  收到帖子 {post.forum_post_id:>5}  [{(post.topic_title or '')[:16]}] "
-                    f"{post.username}: {first}"
+            for post in done:
+                label = session.scalars(
+                    select(Classification)
+                    .where(Classification.post_id == post.id)
+                    .order_by(Classification.id.desc())
+                    .limit(1)
+                ).first()
+                drafts = (
+                    "，".join(f"草稿#{d.id} {STATE_NAMES_ZH[d.state]}" for d in post.drafts)
+                    or "不回复"
                 )
-            self.last_post = max([self.last_post, *(p.id for p in fresh)])
+                tag = f"{LABEL_NAMES_ZH[label.label]} {label.confidence:.2f}" if label else "?"
+                first = " ".join(post.raw.split())[:28]
+                click.echo(
+                    f"  帖子 {post.forum_post_id:>5} [{tag}] {post.username}: {first} → {drafts}"
+                )
+                self.shown_posts.add(post.id)
             published = session.scalars(
                 select(Draft).where(Draft.state == "published", Draft.id.not_in(self.published))
             )
@@ -94,11 +111,12 @@ forumbot 演示已启动 / demo running
   健康检查 health:         http://127.0.0.1:{web_port}/healthz
   数据库 database:         {db}
 
-另开一个终端试试审批流程 (in another terminal):
-  forumbot queue write <帖子号> --as 王小明 --text "感谢您的反馈……"
-  forumbot queue list
-  forumbot queue approve <草稿号> --as 王小明
-  → 几秒后回复出现在沙盒论坛 (the reply appears in the sandbox within seconds)
+另开一个终端试试审批流程 (in another terminal, from this folder):
+  .venv/bin/forumbot queue list --state pending_approval     待审批的草稿
+  .venv/bin/forumbot queue show <草稿号>                      原帖、标签、草稿和记录
+  .venv/bin/forumbot queue approve <草稿号> --as 王小明        批准 → 几秒后发布到沙盒论坛
+  .venv/bin/forumbot dept pending                             专业部门待答复的请求
+  .venv/bin/forumbot dept answer <请求号> --as 工程部刘工 --text "经现场查看……"
 
 按 Ctrl-C 停止 (Ctrl-C to stop). 新帖子 / new posts:"""
     )

@@ -101,8 +101,12 @@ def show_cmd(ctx: click.Context, draft_id: int) -> None:
             click.echo(f"注意：原帖在草稿写成后被编辑（草稿针对第 {d.post_version} 版）")
         click.echo("—— 原帖 ——")
         click.echo(p.raw or "（无内容）")
-        click.echo("—— 回复草稿 ——")
+        _show_context(d)
+        click.echo("—— 回复草稿 ——" if d.kind == "reply" else "—— 版主处理建议 ——")
         click.echo(d.text)
+        for f in queue.reply_findings(d):
+            level = "阻止" if f.severity == "block" else "提醒"
+            click.echo(f"检查[{level}] {f.message}：“{f.excerpt}”")
         if d.failure_reason:
             click.echo(f"—— 失败原因 ——\n{d.failure_reason}")
         click.echo("—— 记录 ——")
@@ -112,6 +116,30 @@ def show_cmd(ctx: click.Context, draft_id: int) -> None:
                 f"{e.at:%Y-%m-%d %H:%M:%S} {e.actor:<18} {e.action:<22} {moved}"
                 f"{'  ' + e.reason if e.reason else ''}"
             )
+
+
+def _show_context(d: Draft) -> None:
+    """What the bot decided, so the reviewer can judge it: label, style, knowledge base."""
+    import json
+
+    from forumbot.classify.labels import LABEL_NAMES_ZH
+
+    if not d.context:
+        return
+    c = json.loads(d.context)
+    label = c.get("label")
+    conf = c.get("confidence")
+    line = f"标签：{LABEL_NAMES_ZH.get(label, label)}"
+    if conf is not None:
+        line += f"（置信度 {conf:.2f}{'，需复核' if c.get('needs_review') else ''}）"
+    click.echo(line)
+    if c.get("style_rule"):
+        click.echo(f"回复方式：{d.style}（规则 {c['style_rule']}：{c.get('style_reason')}）")
+    if c.get("kb_entry"):
+        state = "匹配" if c.get("kb_matched") else "未达阈值"
+        click.echo(f"知识库：{c['kb_title']}（相似度 {c['kb_score']:.2f}，{state}）")
+    for note in c.get("notes", []):
+        click.echo(f"说明：{note}")
 
 
 @queue_group.command("write")
@@ -151,13 +179,25 @@ def edit_cmd(
 @actor_option
 @revision_option
 @click.option("--reason", default=None, help="Optional note for the audit log.")
+@click.option(
+    "--override",
+    default=None,
+    help="Approve despite blocking checker findings; your reason goes in the audit log.",
+)
 @click.pass_context
 def approve_cmd(
-    ctx: click.Context, draft_id: int, actor: str, revision: int | None, reason: str | None
+    ctx: click.Context,
+    draft_id: int,
+    actor: str,
+    revision: int | None,
+    reason: str | None,
+    override: str | None,
 ) -> None:
     """Approve a draft; the publisher posts it on its next run."""
     with _session(ctx) as session:
-        d = queue.approve(session, DraftRef(draft_id, revision), actor=actor, reason=reason)
+        d = queue.approve(
+            session, DraftRef(draft_id, revision), actor=actor, reason=reason, override=override
+        )
         session.commit()
         click.echo(f"草稿 #{d.id} 已由 {actor} 批准，将在下次发布时发出")
 
@@ -189,3 +229,58 @@ def reopen_cmd(ctx: click.Context, draft_id: int, actor: str, reason: str) -> No
         d = queue.reopen(session, DraftRef(draft_id), actor=actor, reason=reason)
         session.commit()
         click.echo(f"草稿 #{d.id} 已重新进入待审批")
+
+
+@queue_group.command("relabel")
+@click.argument("forum_post_id", type=int)
+@click.argument("label")
+@actor_option
+@click.option("--reason", default="", help="Why (kept with the correction).")
+@click.pass_context
+def relabel_cmd(
+    ctx: click.Context, forum_post_id: int, label: str, actor: str, reason: str
+) -> None:
+    """Correct a post's label (used by train.py); its drafts are redone."""
+    from forumbot.drafting.engine import Drafter
+    from forumbot.review.redraft import relabel
+
+    with _session(ctx) as session:
+        post = session.scalar(select(Post).where(Post.forum_post_id == forum_post_id))
+        if post is None:
+            raise ReviewError(f"帖子 {forum_post_id} 尚未收录 (post not taken in yet)")
+        ids = relabel(
+            session,
+            post,
+            label,
+            actor=actor,
+            drafter=Drafter(kb_threshold=settings_from(ctx)["drafting.kb_threshold"]),
+            reason=reason,
+        )
+        session.commit()
+        made = "、".join(f"#{i}" for i in ids) or "无（该标签不回复）"
+        click.echo(f"帖子 {forum_post_id} 已重新分类为 {label}；新草稿：{made}")
+
+
+@queue_group.command("restyle")
+@click.argument("draft_id", type=int)
+@click.argument("style")
+@actor_option
+@revision_option
+@click.pass_context
+def restyle_cmd(
+    ctx: click.Context, draft_id: int, style: str, actor: str, revision: int | None
+) -> None:
+    """Redo a draft in another reply style."""
+    from forumbot.drafting.engine import Drafter
+    from forumbot.review.redraft import restyle
+
+    with _session(ctx) as session:
+        ids = restyle(
+            session,
+            DraftRef(draft_id, revision),
+            style,
+            actor=actor,
+            drafter=Drafter(kb_threshold=settings_from(ctx)["drafting.kb_threshold"]),
+        )
+        session.commit()
+        click.echo(f"草稿 #{draft_id} 已作废，新草稿：{'、'.join(f'#{i}' for i in ids)}")

@@ -43,7 +43,7 @@ from forumbot.review.states import (
     PUBLISHING,
     SUPERSEDED,
 )
-from forumbot.storage.models import Draft, utcnow
+from forumbot.storage.models import Draft, FollowUp, utcnow
 
 log = logging.getLogger(__name__)
 ACTOR = "system:publisher"
@@ -99,6 +99,24 @@ class _Outcome(Exception):
     def __init__(self, to_state: str, reason: str, forum_reply_id: int | None = None):
         super().__init__(reason)
         self.to_state, self.reason, self.forum_reply_id = to_state, reason, forum_reply_id
+
+
+def record_promises(session: Session, draft: Draft) -> int:
+    """Every promise with a time in a published reply becomes a follow-up with a due date."""
+    from forumbot.drafting.promises import extract_promises
+
+    promises = extract_promises(draft.text, utcnow())
+    for promise in promises:
+        session.add(
+            FollowUp(
+                draft_id=draft.id,
+                post_id=draft.post_id,
+                promise=promise.sentence,
+                excerpt=promise.excerpt[:255],
+                due_at=promise.due,
+            )
+        )
+    return len(promises)
 
 
 def _worker_id() -> str:
@@ -315,6 +333,8 @@ class Publisher:
                 draft.forum_reply_id = outcome.forum_reply_id
                 draft.published_at = utcnow()
                 result.published.append(job.draft_id)
+                if draft.kind == "reply":
+                    record_promises(session, draft)
             elif outcome.to_state == FAILED:
                 draft.failure_reason = outcome.reason
                 result.failed.append(job.draft_id)

@@ -7,6 +7,7 @@ to the caller, so the CLI, the console and the tests share one set of rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -110,6 +111,15 @@ def edit(session: Session, ref: DraftRef, text: str, *, actor: str) -> Draft:
     return draft
 
 
+def reply_findings(draft: Draft) -> list[Any]:
+    """The reply checker's findings for a public reply (none for moderator proposals)."""
+    if draft.kind != "reply":
+        return []
+    from forumbot.drafting.checker import check_reply
+
+    return check_reply(draft.text, post_raw=draft.post.raw)
+
+
 def approve(
     session: Session,
     ref: DraftRef,
@@ -117,11 +127,13 @@ def approve(
     actor: str,
     text: str | None = None,
     reason: str | None = None,
+    override: str | None = None,
 ) -> Draft:
     """Approve a draft (optionally with edited text) for publishing.
 
-    Refused when someone changed the draft since ``ref.revision`` or when the forum post was
-    edited after the draft was written: the reviewer must see what they approve.
+    Refused when someone changed the draft since ``ref.revision``, when the forum post was
+    edited after the draft was written, or when the reply checker blocks the text and the
+    approver gave no ``override`` reason (which then goes into the audit log).
     """
     _check_person(actor)
     draft = get_draft(session, ref.id)
@@ -136,18 +148,31 @@ def approve(
         if not text.strip():
             raise ReviewError("回复内容为空 (the reply text is empty)")
         edit(session, DraftRef(draft.id), text, actor=actor)
+    from forumbot.drafting.checker import blocking, finding_json
+
+    findings = reply_findings(draft)
+    if blocking(findings) and not (override and override.strip()):
+        problems = "；".join(
+            f"{f.message}（“{f.excerpt}”）" for f in findings if f.severity == "block"
+        )
+        raise ReviewError(f"回复检查未通过：{problems}。请修改后再批准，或填写放行理由")
     draft.approved_by = actor
     draft.approved_at = utcnow()
     draft.approved_text_sha256 = audit.text_sha256(draft.text)
     draft.publish_attempts = 0
+    details: dict[str, Any] = {"text_sha256": draft.approved_text_sha256}
+    if findings:
+        details["findings"] = [finding_json(f) for f in findings]
+    if blocking(findings):
+        details["override"] = override
     audit.move(
         session,
         draft,
         APPROVED,
         actor=actor,
-        action="approve",
-        reason=reason,
-        details={"text_sha256": draft.approved_text_sha256},
+        action="approve_override" if blocking(findings) else "approve",
+        reason=override if blocking(findings) else reason,
+        details=details,
     )
     return draft
 

@@ -153,10 +153,50 @@ class Draft(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # What the drafter decided, for the reviewer (JSON): style rule and reason, knowledge-base
+    # match and score, department, notes.
+    context: Mapped[str | None] = mapped_column(Text)
 
     post: Mapped[Post] = relationship(back_populates="drafts")
 
     __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012
+
+
+class DepartmentRequest(Base):
+    """A specialist draft waiting for the department that owns the matter to supply the answer."""
+
+    __tablename__ = "department_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open, answered
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(255))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    draft: Mapped[Draft] = relationship()
+    department: Mapped[Department] = relationship()
+
+
+class FollowUp(Base):
+    """A promise with a time in a published reply; due means a follow-up draft is made."""
+
+    __tablename__ = "followups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    promise: Mapped[str] = mapped_column(Text)
+    excerpt: Mapped[str] = mapped_column(String(255))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open, drafted, closed
+    followup_draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    post: Mapped[Post] = relationship()
 
 
 class AuditEntry(Base):

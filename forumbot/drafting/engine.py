@@ -1,0 +1,164 @@
+"""Turn a labelled post into a draft plan: the style, the department, the knowledge-base
+match, the reply text (or the moderator proposal), and a holding reply while a department
+prepares its answer. Pure: data in, plan out; the drafter job stores it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from forumbot.classify.normalize import clean
+from forumbot.drafting.knowledge import KnowledgeBase, KnowledgeMatch
+from forumbot.drafting.policy import StyleDecision, choose_style
+from forumbot.drafting.resources import Department, DraftingResources, load_resources
+from forumbot.drafting.templates import ReplyTemplates
+
+PLACEHOLDER = "【待{department}补充：此处填写{department}的专业答复】"
+LABEL_TOPIC_ZH = {
+    "engineering": "工程",
+    "planning": "规划",
+    "sales": "销售",
+    "property_management": "物业管理",
+    "service": "客户服务",
+    "inquiry": "咨询",
+}
+MIN_ROUTING_SCORE = 0.15  # below the answer threshold, still good enough to pick a department
+ABUSE_PROPOSAL = (
+    "建议将此帖标记为不当内容（恶意漫骂，无可处理的具体事项），由版主确认后隐藏。"
+    "帖子内容不作公开回复。"
+)
+
+
+@dataclass(frozen=True)
+class PostView:
+    forum_post_id: int
+    raw: str
+    title: str | None
+    post_number: int
+    username: str
+
+
+@dataclass(frozen=True)
+class DraftPlan:
+    label: str
+    style: str | None
+    kind: str  # "reply", "flag" (a proposal to moderators) or "none"
+    text: str | None
+    state: str | None
+    decision: StyleDecision | None = None
+    department: Department | None = None
+    kb: KnowledgeMatch | None = None  # the closest entry, matched or not
+    kb_matched: bool = False
+    holding: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class Drafter:
+    def __init__(
+        self,
+        resources: DraftingResources | None = None,
+        templates: ReplyTemplates | None = None,
+        kb_threshold: float = 0.3,
+    ):
+        self.resources = resources or load_resources()
+        self.templates = templates or ReplyTemplates()
+        self.kb = KnowledgeBase(self.resources.knowledge, kb_threshold)
+
+    def context(self, post: PostView, label: str, department: Department | None) -> dict[str, Any]:
+        contact = self.resources.contact
+        title = (post.title or "").strip()
+        return {
+            "author": post.username,
+            "topic": title,
+            "topic_ref": f"“{title}”" if title else "",
+            "label_zh": LABEL_TOPIC_ZH.get(label, ""),
+            "apologise": label != "inquiry",
+            "department": department.name if department else "",
+            "response_days": department.response_days if department else 0,
+            "due_phrase": f"{department.response_days}个工作日内" if department else "",
+            "kb_answer": "",
+            "department_answer": "",
+            "hotline": contact.hotline,
+            "service_hours": contact.service_hours,
+            "email": contact.email,
+            "office": contact.office,
+            "private_message_hint": contact.private_message_hint,
+            "promise": "",
+            "promised_on": "",
+        }
+
+    def _department(self, label: str, best: KnowledgeMatch | None) -> Department:
+        if label == "inquiry" and best is not None and best.score >= MIN_ROUTING_SCORE:
+            return self.resources.departments.get(
+                best.entry.department, self.resources.department_for(label)
+            )
+        return self.resources.department_for(label)
+
+    def plan(self, post: PostView, label: str, style: str | None = None) -> DraftPlan:
+        """Plan the draft for a post; ``style`` forces a reviewer's choice of style."""
+        if label == "abuse":
+            return DraftPlan(label, None, "flag", ABUSE_PROPOSAL, "pending_approval")
+        if label in ("empty", "unrelated"):
+            return DraftPlan(label, None, "none", None, None)
+        text = clean(post.raw)
+        search_text = f"{clean(post.title or '')} {text}" if post.post_number <= 1 else text
+        best = self.kb.best(search_text)
+        matched = best is not None and best.score >= self.kb.threshold
+        decision = choose_style(
+            label,
+            text,
+            kb_matched=matched,
+            defaults=self.resources.defaults,
+            rules=self.resources.rules,
+        )
+        assert decision is not None
+        if style is not None:
+            decision = StyleDecision(style, "reviewer", "审核人选择的回复方式")
+        department = self._department(label, best)
+        ctx = self.context(post, label, department)
+        seed = str(post.forum_post_id)
+        notes = [] if matched else ["知识库中没有足够接近的条目"]
+        if decision.style == "direct_answer":
+            if not matched or best is None:
+                notes.append("直接回答需要知识库条目；请补充答复内容或改为专业类回复")
+                ctx["kb_answer"] = PLACEHOLDER.format(department=department.name)
+            else:
+                ctx["kb_answer"] = best.entry.answer
+            reply = self.templates.render("direct_answer", ctx, seed)
+            state = "pending_approval"
+            holding = None
+        elif decision.style == "specialist":
+            ctx["department_answer"] = PLACEHOLDER.format(department=department.name)
+            reply = self.templates.render("specialist", ctx, seed)
+            state = "awaiting_specialist"
+            holding = self.templates.render("holding", ctx, seed)
+        else:
+            reply = self.templates.render(decision.style, ctx, seed)
+            state = "pending_approval"
+            holding = None
+        return DraftPlan(
+            label,
+            decision.style,
+            "reply",
+            reply,
+            state,
+            decision,
+            department,
+            best,
+            matched,
+            holding,
+            notes,
+        )
+
+    def with_department_answer(
+        self, post: PostView, label: str, answer: str, department: Department
+    ) -> str:
+        """The unified specialist reply once the department has supplied its answer."""
+        ctx = self.context(post, label, department)
+        ctx["department_answer"] = answer.strip()
+        return self.templates.render("specialist", ctx, str(post.forum_post_id))
+
+    def followup(self, post: PostView, label: str, promise: str, promised_on: str) -> str:
+        ctx = self.context(post, label, self.resources.department_for(label))
+        ctx["promise"], ctx["promised_on"] = promise, promised_on
+        return self.templates.render("followup", ctx, f"{post.forum_post_id}:followup")

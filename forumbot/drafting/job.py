@@ -1,0 +1,213 @@
+"""The pipeline step after labelling: a draft for every labelled post, once.
+
+Valid posts get a reply draft in the policy's style; a specialist draft waits for its
+department (a request with a due date from the department's response time) and comes with a
+short holding reply that can be approved at once; abuse becomes a proposal to moderators;
+empty and unrelated posts get no reply, their label staying visible and correctable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from forumbot.drafting.engine import Drafter, DraftPlan, PostView
+from forumbot.review import queue
+from forumbot.storage.models import (
+    Classification,
+    Department,
+    DepartmentRequest,
+    FollowUp,
+    Post,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+ACTOR = "system:drafter"
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+LABELLED, DRAFTED = "labelled", "drafted"
+
+
+def working_days_from(now: datetime, days: int) -> datetime:
+    """End (18:00 local) of the ``days``-th working day after ``now``; weekends skipped."""
+    day = now.astimezone(LOCAL_TZ).date()
+    added = 0
+    while added < days:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            added += 1
+    return datetime.combine(day, time(18, 0), LOCAL_TZ).astimezone(UTC)
+
+
+def sync_departments(session: Session, drafter: Drafter) -> dict[str, Department]:
+    """Make the departments table match config/departments.toml (codes are stable)."""
+    rows = {d.code: d for d in session.scalars(select(Department))}
+    for code, dept in drafter.resources.departments.items():
+        row = rows.get(code)
+        if row is None:
+            row = Department(code=code, name=dept.name, response_days=dept.response_days)
+            session.add(row)
+            rows[code] = row
+        else:
+            row.name, row.response_days = dept.name, dept.response_days
+    session.flush()
+    return rows
+
+
+def post_view(post: Post) -> PostView:
+    return PostView(post.forum_post_id, post.raw, post.topic_title, post.post_number, post.username)
+
+
+def plan_context(plan: DraftPlan, classification: Classification | None) -> str:
+    data = {
+        "label": plan.label,
+        "confidence": classification.confidence if classification else None,
+        "needs_review": classification.needs_review if classification else False,
+        "style_rule": plan.decision.rule if plan.decision else None,
+        "style_reason": plan.decision.reason if plan.decision else None,
+        "department": plan.department.code if plan.department else None,
+        "kb_entry": plan.kb.entry.id if plan.kb else None,
+        "kb_title": plan.kb.entry.title if plan.kb else None,
+        "kb_score": plan.kb.score if plan.kb else None,
+        "kb_matched": plan.kb_matched,
+        "notes": plan.notes,
+    }
+    return json.dumps(data, ensure_ascii=False)
+
+
+def store_plan(
+    session: Session,
+    post: Post,
+    plan: DraftPlan,
+    classification: Classification | None,
+    departments: dict[str, Department],
+    now: datetime,
+) -> list[int]:
+    """Write the plan's drafts (and department request) for ``post``; returns draft ids."""
+    if plan.kind == "none" or plan.text is None or plan.state is None:
+        return []
+    context = plan_context(plan, classification)
+    draft = queue.write_draft(
+        session,
+        post,
+        plan.text,
+        actor=ACTOR,
+        style=plan.style,
+        kind=plan.kind,
+        state=plan.state,
+        reason=plan.decision.reason if plan.decision else None,
+    )
+    draft.context = context
+    ids = [draft.id]
+    if plan.state == "awaiting_specialist" and plan.department is not None:
+        dept = departments[plan.department.code]
+        draft.department_id = dept.id
+        session.add(
+            DepartmentRequest(
+                draft_id=draft.id,
+                department_id=dept.id,
+                due_at=working_days_from(now, dept.response_days),
+            )
+        )
+        if plan.holding:
+            holding = queue.write_draft(
+                session,
+                post,
+                plan.holding,
+                actor=ACTOR,
+                style="holding",
+                reason="等待专业部门答复期间的告知回复",
+            )
+            holding.context = context
+            ids.append(holding.id)
+    return ids
+
+
+@dataclass
+class DraftingJob:
+    sessions: sessionmaker[Session]
+    drafter: Drafter
+    batch_size: int = 100
+
+    def run_once(self) -> int:
+        """Draft up to ``batch_size`` labelled posts; returns how many posts were handled."""
+        with self.sessions() as session:
+            departments = sync_departments(session, self.drafter)
+            posts = session.scalars(
+                select(Post).where(Post.stage == LABELLED).order_by(Post.id).limit(self.batch_size)
+            ).all()
+            done = 0
+            now = utcnow()
+            for post in posts:
+                claimed = session.execute(
+                    update(Post)
+                    .where(Post.id == post.id, Post.stage == LABELLED, Post.version == post.version)
+                    .values(stage=DRAFTED)
+                    .execution_options(synchronize_session=False)
+                )
+                if claimed.rowcount != 1:
+                    continue
+                label = session.scalars(
+                    select(Classification)
+                    .where(Classification.post_id == post.id)
+                    .order_by(Classification.id.desc())
+                    .limit(1)
+                ).first()
+                if label is None:
+                    continue
+                plan = self.drafter.plan(post_view(post), label.label)
+                store_plan(session, post, plan, label, departments, now)
+                done += 1
+            session.commit()
+        if done:
+            log.info("drafted replies for %d post(s)", done)
+        return done
+
+
+@dataclass
+class FollowUpJob:
+    """When a promise falls due, a follow-up draft for its topic goes to the queue."""
+
+    sessions: sessionmaker[Session]
+    drafter: Drafter
+
+    def run_once(self) -> int:
+        with self.sessions() as session:
+            due = session.scalars(
+                select(FollowUp)
+                .where(FollowUp.state == "open", FollowUp.due_at <= utcnow())
+                .order_by(FollowUp.due_at)
+                .limit(50)
+            ).all()
+            for followup in due:
+                post = followup.post
+                label = (
+                    session.scalars(
+                        select(Classification.label)
+                        .where(Classification.post_id == post.id)
+                        .order_by(Classification.id.desc())
+                        .limit(1)
+                    ).first()
+                    or "service"
+                )
+                promised_on = f"{followup.created_at.astimezone(LOCAL_TZ):%m月%d日}".lstrip("0")
+                text = self.drafter.followup(post_view(post), label, followup.promise, promised_on)
+                draft = queue.write_draft(
+                    session,
+                    post,
+                    text,
+                    actor=ACTOR,
+                    style="followup",
+                    reason=f"承诺到期：{followup.excerpt}",
+                )
+                followup.state, followup.followup_draft_id = "drafted", draft.id
+            session.commit()
+        if due:
+            log.info("drafted %d follow-up(s) for promises that fell due", len(due))
+        return len(due)

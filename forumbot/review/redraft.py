@@ -1,0 +1,114 @@
+"""Reviewer actions that redo a draft: relabel (a correction that feeds training), restyle,
+and a department's answer woven into the unified specialist reply."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forumbot.classify.labels import LABEL_NAMES_ZH, LABELS, STYLES
+from forumbot.drafting.engine import Drafter
+from forumbot.drafting.job import post_view, store_plan, sync_departments
+from forumbot.review import audit
+from forumbot.review.errors import ReviewError
+from forumbot.review.queue import DraftRef, _check_person, _check_revision, get_draft
+from forumbot.review.states import (
+    AWAITING_SPECIALIST,
+    FAILED,
+    PENDING_APPROVAL,
+    PUBLISHING,
+    SUPERSEDED,
+    UNPUBLISHED,
+)
+from forumbot.storage.models import Classification, DepartmentRequest, Draft, Post, utcnow
+
+
+def latest_label(session: Session, post: Post) -> str | None:
+    row = session.scalars(
+        select(Classification)
+        .where(Classification.post_id == post.id)
+        .order_by(Classification.id.desc())
+        .limit(1)
+    ).first()
+    return row.label if row else None
+
+
+def _supersede_unpublished(session: Session, post: Post, actor: str, reason: str) -> None:
+    for draft in session.scalars(
+        select(Draft).where(Draft.post_id == post.id, Draft.state.in_(UNPUBLISHED))
+    ):
+        if draft.state != PUBLISHING:
+            audit.move(session, draft, SUPERSEDED, actor=actor, action="redraft", reason=reason)
+
+
+def relabel(
+    session: Session, post: Post, label: str, *, actor: str, drafter: Drafter, reason: str = ""
+) -> list[int]:
+    """Record a reviewer's label (used by train.py) and redraft the post under it."""
+    _check_person(actor)
+    if label not in LABELS:
+        raise ReviewError(f"未知的标签 {label!r}，可选：{', '.join(LABELS)}")
+    session.add(
+        Classification(
+            post_id=post.id, label=label, source="reviewer", created_by=actor, confidence=None
+        )
+    )
+    why = f"重新分类为{LABEL_NAMES_ZH[label]}（{label}）" + (f"：{reason}" if reason else "")
+    _supersede_unpublished(session, post, actor, why)
+    departments = sync_departments(session, drafter)
+    plan = drafter.plan(post_view(post), label)
+    return store_plan(session, post, plan, None, departments, utcnow())
+
+
+def restyle(
+    session: Session, ref: DraftRef, style: str, *, actor: str, drafter: Drafter
+) -> list[int]:
+    """Redo a draft in another reply style; the old draft is superseded."""
+    _check_person(actor)
+    if style not in STYLES:
+        raise ReviewError(f"未知的回复方式 {style!r}，可选：{', '.join(STYLES)}")
+    draft = get_draft(session, ref.id)
+    _check_revision(draft, ref.revision)
+    if draft.state not in (PENDING_APPROVAL, AWAITING_SPECIALIST, FAILED):
+        raise ReviewError(f"草稿 #{draft.id} 当前状态为 {draft.state}，不能更改回复方式")
+    label = latest_label(session, draft.post) or "inquiry"
+    audit.move(
+        session, draft, SUPERSEDED, actor=actor, action="restyle", reason=f"改为 {style} 回复方式"
+    )
+    departments = sync_departments(session, drafter)
+    plan = drafter.plan(post_view(draft.post), label, style=style)
+    return store_plan(session, draft.post, plan, None, departments, utcnow())
+
+
+def answer_request(
+    session: Session, request_id: int, answer: str, *, actor: str, drafter: Drafter
+) -> Draft:
+    """A department supplies the substance; the unified reply goes to the agents' queue."""
+    _check_person(actor)
+    if not answer.strip():
+        raise ReviewError("答复内容为空 (the answer is empty)")
+    request = session.get(DepartmentRequest, request_id)
+    if request is None:
+        raise ReviewError(f"专业部门请求 #{request_id} 不存在")
+    if request.state != "open":
+        raise ReviewError(f"请求 #{request_id} 已经答复过了")
+    draft = request.draft
+    if draft.state != AWAITING_SPECIALIST:
+        raise ReviewError(f"草稿 #{draft.id} 当前状态为 {draft.state}，不再等待部门答复")
+    label = latest_label(session, draft.post) or "inquiry"
+    department = drafter.resources.departments.get(request.department.code)
+    if department is None:
+        raise ReviewError(f"部门 {request.department.code} 不在 config/departments.toml 中")
+    draft.text = drafter.with_department_answer(post_view(draft.post), label, answer, department)
+    request.state, request.answer = "answered", answer.strip()
+    request.answered_by, request.answered_at = actor, utcnow()
+    audit.move(
+        session,
+        draft,
+        PENDING_APPROVAL,
+        actor=actor,
+        action="department_answer",
+        reason=f"{department.name}已答复",
+        details={"request": request.id},
+    )
+    return draft

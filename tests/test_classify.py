@@ -198,3 +198,23 @@ def test_near_duplicates_are_found():
         ]
     )
     assert [(i, j) for i, j, _ in pairs] == [(0, 1), (3, 4)]
+
+
+def test_classify_gives_the_policys_style_for_the_seed_examples():
+    seed = [
+        ("发现最近账单上扣的维修金越来越多了，这个是按什么算的？", "维修金", "direct_answer"),
+        ("花城海棠苑12栋水压太小，洗澡都困难", "花城海棠苑水压太小的问题", "specialist"),
+        ("昨晚保安无故殴打业主，强烈要求严惩！", "保安无故殴打业主", "interactive"),
+        (
+            "车位款交清一年了，车位销售发票还是领不到",
+            "关于领取车位销售发票的投诉",
+            "redirect_private",
+        ),
+    ]
+    jsonl = "".join(
+        json.dumps({"raw": raw, "title": title, "post_number": 1}, ensure_ascii=False) + "\n"
+        for raw, title, _ in seed
+    )
+    result = run("--jsonl", "-", input=jsonl)
+    styles = [json.loads(line)["style"] for line in result.output.splitlines()]
+    assert styles == [style for _, _, style in seed]

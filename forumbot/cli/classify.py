@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from typing import IO, Any
 
 import click
@@ -13,6 +14,7 @@ from forumbot.classify.labels import LABEL_NAMES_ZH
 from forumbot.classify.persist import ModelError
 from forumbot.cli import settings_from
 from forumbot.cli.errors import InputError
+from forumbot.drafting.engine import Drafter, PostView
 
 BATCH = 512
 
@@ -42,6 +44,17 @@ def read_posts(stream: IO[str], name: str) -> list[PostInput]:
             raise InputError(f"{name}, line {number}: 'post_number' must be a whole number")
         posts.append(PostInput(raw, title, number_field))
     return posts
+
+
+def load_drafter(ctx: click.Context) -> Drafter:
+    return Drafter(kb_threshold=settings_from(ctx)["drafting.kb_threshold"])
+
+
+def policy_style(drafter: Drafter, post: PostInput, label: str) -> str | None:
+    """The reply style the drafting policy gives (config/style_policy.toml)."""
+    view = PostView(0, post.raw, post.title, post.post_number or 1, "")
+    decision = drafter.style_for(view, label)
+    return decision.style if decision else None
 
 
 def load_classifier(ctx: click.Context) -> Classifier:
@@ -77,13 +90,19 @@ def classify_cmd(
     if jsonl is not None:
         posts = read_posts(jsonl, jsonl.name)
         classifier = load_classifier(ctx)
+        drafter = load_drafter(ctx)
         out = sys.stdout
         for start in range(0, len(posts), BATCH):
-            for prediction in classifier.classify_many(posts[start : start + BATCH]):
-                out.write(json.dumps(prediction.as_json(), ensure_ascii=False) + "\n")
+            batch = posts[start : start + BATCH]
+            for post, prediction in zip(batch, classifier.classify_many(batch), strict=True):
+                item = prediction.as_json()
+                item["style"] = policy_style(drafter, post, prediction.label)
+                out.write(json.dumps(item, ensure_ascii=False) + "\n")
         return
     assert text is not None
+    post = PostInput(text, title, post_number)
     p = load_classifier(ctx).classify(text, title, post_number)
+    p = replace(p, style=policy_style(load_drafter(ctx), post, p.label))
     click.echo(
         f"{LABEL_NAMES_ZH[p.label]} ({p.label})  置信度 {p.confidence:.2f}"
         f"{'  需人工复核' if p.needs_review else ''}"

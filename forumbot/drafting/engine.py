@@ -94,6 +94,22 @@ class Drafter:
             )
         return self.resources.department_for(label)
 
+    def style_for(self, post: PostView, label: str) -> StyleDecision | None:
+        """The policy's style for a post (None for invalid labels), without rendering."""
+        if label not in LABEL_TOPIC_ZH:
+            return None
+        text = clean(post.raw)
+        search_text = f"{clean(post.title or '')} {text}" if post.post_number <= 1 else text
+        best = self.kb.best(search_text)
+        matched = best is not None and best.score >= self.kb.threshold
+        return choose_style(
+            label,
+            text,
+            kb_matched=matched,
+            defaults=self.resources.defaults,
+            rules=self.resources.rules,
+        )
+
     def plan(self, post: PostView, label: str, style: str | None = None) -> DraftPlan:
         """Plan the draft for a post; ``style`` forces a reviewer's choice of style."""
         if label == "abuse":

@@ -90,3 +90,26 @@ def test_forum_unreachable_is_one_line(run, monkeypatch):
     assert result.output.startswith("forumbot: forum error:")
     assert len(result.output.strip().splitlines()) == 1
     assert "sandbox-admin-key" not in result.output
+
+
+def test_posts_without_reply_stay_visible_and_correctable(run, sandbox):
+    run("migrate")
+    topic = sandbox.add_post("12栋1502漏水三个月了，报修三次没人管", title="12栋漏水三个月没人管")
+    created = sandbox.add_post("顶顶顶顶！", topic_id=topic["topic_id"])
+    run("run", "--once")
+    run("run", "--once")  # drafting takes 100 posts a run
+    listed = run("queue", "posts", "--no-reply", "--limit", "1000")
+    assert f"帖子 {created['id']}" in listed.output and "无内容" in listed.output
+    fixed = run(
+        "queue",
+        "relabel",
+        str(created["id"]),
+        "engineering",
+        "--as",
+        "王小明",
+        "--reason",
+        "其实在催修",
+    )
+    assert fixed.exit_code == 0 and "新草稿" in fixed.output
+    again = run("queue", "posts", "--label", "engineering", "--limit", "1000")
+    assert f"帖子 {created['id']}" in again.output and "人工" in again.output

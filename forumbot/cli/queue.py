@@ -104,9 +104,7 @@ def show_cmd(ctx: click.Context, draft_id: int) -> None:
         _show_context(d)
         click.echo("—— 回复草稿 ——" if d.kind == "reply" else "—— 版主处理建议 ——")
         click.echo(d.text)
-        for f in queue.reply_findings(d):
-            level = "阻止" if f.severity == "block" else "提醒"
-            click.echo(f"检查[{level}] {f.message}：“{f.excerpt}”")
+        _echo_findings(d)
         if d.failure_reason:
             click.echo(f"—— 失败原因 ——\n{d.failure_reason}")
         click.echo("—— 记录 ——")
@@ -116,6 +114,12 @@ def show_cmd(ctx: click.Context, draft_id: int) -> None:
                 f"{e.at:%Y-%m-%d %H:%M:%S} {e.actor:<18} {e.action:<22} {moved}"
                 f"{'  ' + e.reason if e.reason else ''}"
             )
+
+
+def _echo_findings(d: Draft) -> None:
+    for f in queue.reply_findings(d):
+        level = "阻止" if f.severity == "block" else "提醒"
+        click.echo(f"检查[{level}] {f.message}：“{f.excerpt}”")
 
 
 def _show_context(d: Draft) -> None:
@@ -172,6 +176,7 @@ def edit_cmd(
         d = queue.edit(session, DraftRef(draft_id, revision), _read_text(text), actor=actor)
         session.commit()
         click.echo(f"草稿 #{d.id} 已修改（rev {d.revision}），待审批")
+        _echo_findings(d)
 
 
 @queue_group.command("approve")
@@ -284,3 +289,38 @@ def restyle_cmd(
         )
         session.commit()
         click.echo(f"草稿 #{draft_id} 已作废，新草稿：{'、'.join(f'#{i}' for i in ids)}")
+
+
+@queue_group.command("posts")
+@click.option("--label", default=None, help="Only posts whose latest label is this.")
+@click.option("--no-reply", is_flag=True, help="Only posts that got no draft (empty, unrelated).")
+@click.option("--limit", default=50, show_default=True)
+@click.pass_context
+def posts_cmd(ctx: click.Context, label: str | None, no_reply: bool, limit: int) -> None:
+    """Posts with their labels, newest first, including those that get no reply."""
+    from forumbot.classify.labels import LABEL_NAMES_ZH
+    from forumbot.storage.models import Classification
+
+    with _session(ctx) as session:
+        rows = session.execute(
+            select(Post, Classification.label, Classification.confidence, Classification.source)
+            .join(Classification, Classification.post_id == Post.id)
+            .order_by(Post.forum_post_id.desc(), Classification.id.desc())
+        ).all()
+        shown, seen = 0, set()
+        for post, lab, conf, source in rows:
+            if post.id in seen:
+                continue  # only the latest label of each post
+            seen.add(post.id)
+            if (label and lab != label) or (no_reply and post.drafts):
+                continue
+            who = "人工" if source == "reviewer" else f"{conf:.2f}"
+            click.echo(
+                f"帖子 {post.forum_post_id:<6} {LABEL_NAMES_ZH.get(lab, lab)}（{who}）  "
+                f"草稿 {len(post.drafts)}  {_one_line(post.raw)}"
+            )
+            shown += 1
+            if shown >= limit:
+                break
+        if not shown:
+            click.echo("没有符合条件的帖子 (no posts)")

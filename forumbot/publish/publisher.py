@@ -111,7 +111,7 @@ def record_promises(session: Session, draft: Draft) -> int:
             FollowUp(
                 draft_id=draft.id,
                 post_id=draft.post_id,
-                promise=promise.sentence,
+                promise=promise.sentence.rstrip("。！!；;，, "),
                 excerpt=promise.excerpt[:255],
                 due_at=promise.due,
             )
@@ -302,7 +302,8 @@ class Publisher:
     def _send(self, job: Job) -> int | None:
         if job.kind == "flag":
             try:
-                self.forum.flag_post(job.forum_post_id, 4, message=None)
+                # The moderator's approval is the decision: flag as inappropriate and hide now.
+                self.forum.flag_post(job.forum_post_id, 4, message=None, take_action=True)
             except Forbidden as exc:
                 if "already" not in str(exc).lower():
                     raise

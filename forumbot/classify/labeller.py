@@ -20,6 +20,16 @@ log = logging.getLogger(__name__)
 RECEIVED, LABELLED = "received", "labelled"
 
 
+def latest_classification(session: Session, post_id: int) -> Classification | None:
+    """The label in force for a post: a reviewer's correction or the newest model label."""
+    return session.scalars(
+        select(Classification)
+        .where(Classification.post_id == post_id)
+        .order_by(Classification.id.desc())
+        .limit(1)
+    ).first()
+
+
 @dataclass
 class Labeller:
     sessions: sessionmaker[Session]

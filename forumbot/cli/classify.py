@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import replace
-from typing import IO, Any
+from typing import IO
 
 import click
 
@@ -13,7 +13,7 @@ from forumbot.classify.classifier import Classifier, PostInput
 from forumbot.classify.labels import LABEL_NAMES_ZH
 from forumbot.classify.persist import ModelError
 from forumbot.cli import settings_from
-from forumbot.cli.errors import InputError
+from forumbot.cli.errors import InputError, json_lines
 from forumbot.drafting.engine import Drafter, PostView
 
 BATCH = 512
@@ -22,15 +22,7 @@ BATCH = 512
 def read_posts(stream: IO[str], name: str) -> list[PostInput]:
     """Read and check every line first, so a bad line stops the run before any output."""
     posts = []
-    for number, line in enumerate(stream, 1):
-        if not line.strip():
-            raise InputError(f"{name}, line {number}: empty line; expected a JSON object")
-        try:
-            item: Any = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{name}, line {number}: not JSON ({exc.msg})") from None
-        if not isinstance(item, dict):
-            raise InputError(f"{name}, line {number}: expected a JSON object")
+    for number, item in json_lines(stream, name):
         raw = item.get("raw")
         if not isinstance(raw, str):
             raise InputError(f"{name}, line {number}: 'raw' is required and must be a string")

@@ -29,9 +29,9 @@ class Feed:
     published: set[int] = field(default_factory=set)
 
     def show_new(self, sessions: sessionmaker[Session]) -> None:
+        from forumbot.classify.labeller import latest_classification
         from forumbot.classify.labels import LABEL_NAMES_ZH
         from forumbot.review.states import STATE_NAMES_ZH
-        from forumbot.storage.models import Classification
 
         with sessions() as session:
             done = session.scalars(
@@ -41,12 +41,7 @@ class Feed:
                 .limit(200)
             ).all()
             for post in done:
-                label = session.scalars(
-                    select(Classification)
-                    .where(Classification.post_id == post.id)
-                    .order_by(Classification.id.desc())
-                    .limit(1)
-                ).first()
+                label = latest_classification(session, post.id)
                 drafts = (
                     "，".join(f"草稿#{d.id} {STATE_NAMES_ZH[d.state]}" for d in post.drafts)
                     or "不回复"

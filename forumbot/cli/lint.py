@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import IO, Any
+from typing import IO
 
 import click
 
-from forumbot.cli.errors import InputError
+from forumbot.cli.errors import InputError, json_lines
 from forumbot.drafting.checker import Finding, blocking, check_reply, finding_json
 
 SEVERITY_ZH = {"block": "阻止", "warn": "提醒"}
@@ -17,15 +17,7 @@ SEVERITY_ZH = {"block": "阻止", "warn": "提醒"}
 def read_replies(stream: IO[str], name: str) -> list[tuple[str, str | None]]:
     """Read and check every line first, so a bad line stops the run before any output."""
     replies = []
-    for number, line in enumerate(stream, 1):
-        if not line.strip():
-            raise InputError(f"{name}, line {number}: empty line; expected a JSON object")
-        try:
-            item: Any = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{name}, line {number}: not JSON ({exc.msg})") from None
-        if not isinstance(item, dict):
-            raise InputError(f"{name}, line {number}: expected a JSON object")
+    for number, item in json_lines(stream, name):
         text = item.get("text")
         if not isinstance(text, str):
             raise InputError(f"{name}, line {number}: 'text' is required and must be a string")

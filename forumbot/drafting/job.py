@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from forumbot.classify.labeller import latest_classification
 from forumbot.drafting.engine import Drafter, DraftPlan, PostView
 from forumbot.review import queue
 from forumbot.storage.models import (
@@ -153,12 +154,7 @@ class DraftingJob:
                 )
                 if claimed.rowcount != 1:
                     continue
-                label = session.scalars(
-                    select(Classification)
-                    .where(Classification.post_id == post.id)
-                    .order_by(Classification.id.desc())
-                    .limit(1)
-                ).first()
+                label = latest_classification(session, post.id)
                 if label is None:
                     continue
                 plan = self.drafter.plan(post_view(post), label.label)
@@ -187,15 +183,8 @@ class FollowUpJob:
             ).all()
             for followup in due:
                 post = followup.post
-                label = (
-                    session.scalars(
-                        select(Classification.label)
-                        .where(Classification.post_id == post.id)
-                        .order_by(Classification.id.desc())
-                        .limit(1)
-                    ).first()
-                    or "service"
-                )
+                current = latest_classification(session, post.id)
+                label = current.label if current else "service"
                 promised_on = f"{followup.created_at.astimezone(LOCAL_TZ):%m月%d日}".lstrip("0")
                 text = self.drafter.followup(post_view(post), label, followup.promise, promised_on)
                 draft = queue.write_draft(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from forumbot.classify.labeller import latest_classification
 from forumbot.classify.labels import LABEL_NAMES_ZH, LABELS, STYLES
 from forumbot.drafting.engine import Drafter
 from forumbot.drafting.job import post_view, store_plan, sync_departments
@@ -24,12 +25,7 @@ from forumbot.storage.models import Classification, DepartmentRequest, Draft, Po
 
 
 def latest_label(session: Session, post: Post) -> str | None:
-    row = session.scalars(
-        select(Classification)
-        .where(Classification.post_id == post.id)
-        .order_by(Classification.id.desc())
-        .limit(1)
-    ).first()
+    row = latest_classification(session, post.id)
     return row.label if row else None
 
 

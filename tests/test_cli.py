@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -113,3 +115,72 @@ def test_posts_without_reply_stay_visible_and_correctable(run, sandbox):
     assert fixed.exit_code == 0 and "新草稿" in fixed.output
     again = run("queue", "posts", "--label", "engineering", "--limit", "1000")
     assert f"帖子 {created['id']}" in again.output and "人工" in again.output
+
+
+def test_draft_jsonl_contract(run):
+    lines = [
+        {
+            "raw": "发现最近账单上扣的维修金越来越多了，这个是怎么算的？",
+            "title": "维修金",
+            "post_number": 1,
+        },
+        {"raw": "12栋1502卫生间渗水到楼下了，报修两次没人来", "title": "渗水", "post_number": 1},
+        {"raw": "垃圾公司！！！", "title": "垃圾", "post_number": 1},
+        {"raw": "顶", "title": "渗水", "post_number": 3},
+    ]
+    jsonl = "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)
+    result = run("draft", "--jsonl", "-", input=jsonl)
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert [o["style"] for o in out] == ["direct_answer", "specialist", None, None]
+    assert out[0]["knowledge_base"]["matched"] and "维修" in out[0]["draft"]
+    assert "【待工程部补充" in out[1]["draft"] and "3个工作日内" in out[1]["holding_reply"]
+    assert out[2]["draft"] is None and out[2]["moderation"]
+    assert out[3]["label"] == "empty" and out[3]["draft"] is None
+    bad = run("draft", "--jsonl", "-", input='{"raw": "x"}\n{oops\n')
+    assert bad.exit_code == 2 and "line 2: not JSON" in bad.output
+
+
+def test_department_answer_and_followups_on_the_command_line(run, sandbox):
+    run("migrate")
+    created = sandbox.add_post("3栋2单元1502卫生间天花板渗水，报修两次没人来！", title="渗水没人管")
+    run("run", "--once")
+    run("run", "--once")
+    pending = run("dept", "pending", "--department", "engineering")
+    assert "工程部" in pending.output and str(created["id"]) in pending.output
+    request = pending.output.split("请求 #")[1].split()[0]
+    answered = run(
+        "dept",
+        "answer",
+        request,
+        "--as",
+        "工程部刘工",
+        input="经现场查看，渗水来自楼上防水层，维修班组将于本周四上门修复。",
+    )
+    assert answered.exit_code == 0 and "统一回复草稿" in answered.output
+    draft = answered.output.split("#")[1].split()[0]
+    assert run("queue", "approve", draft, "--as", "王小明").exit_code == 0
+    assert "published 1" in run("run", "--once").output
+    listed = run("followups", "--all")
+    assert "工程部" in listed.output or "个工作日内" in listed.output, listed.output
+    again = run("dept", "answer", request, "--as", "工程部刘工", input="再答一次")
+    assert again.exit_code == 1 and "已经答复过了" in again.output
+
+
+def test_abuse_proposal_flags_and_hides_after_approval(run, sandbox):
+    run("migrate")
+    created = sandbox.add_post("一群骗子，垃圾公司，滚！！！", title="垃圾")
+    run("run", "--once")
+    run("run", "--once")
+    listed = run("queue", "list", "--state", "pending_approval", "--limit", "1000")
+    line = next(x for x in listed.output.splitlines() if f"帖子 {created['id']} " in x)
+    draft = line.split()[0].lstrip("#")
+    assert "版主处理建议" in run("queue", "show", draft).output
+    assert run("queue", "approve", draft, "--as", "版主老陈").exit_code == 0
+    run("run", "--once")
+    flags = sandbox.call("GET", "flags")
+    flags = flags["flags"] if isinstance(flags, dict) else flags
+    assert any(f.get("post_id") == created["id"] for f in flags), flags
+    assert sandbox.posts_by("forumbot") == [] or all(
+        p["topic_id"] != created["topic_id"] for p in sandbox.posts_by("forumbot")
+    )

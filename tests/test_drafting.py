@@ -258,3 +258,70 @@ def test_published_promise_becomes_a_followup_draft_when_due(sessions, make_post
         assert f.state == "drafted"
         follow = queue.get_draft(s, f.followup_draft_id)
         assert follow.state == "pending_approval" and follow.style == "followup"
+
+
+def test_edited_post_is_redrafted_and_old_drafts_superseded(sessions, make_post, drafter):
+    from forumbot.intake.parse import parse_post
+    from forumbot.intake.store import store_posts
+
+    with sessions() as s:
+        post = make_post(s, raw="电梯困人半小时，物业迟迟不来", topic_title="电梯困人")
+        s.add(
+            Classification(
+                post_id=post.id, label="property_management", source="model", confidence=0.9
+            )
+        )
+        post.stage = "labelled"
+        s.commit()
+    DraftingJob(sessions, drafter).run_once()
+    edited = parse_post(
+        {
+            "id": 1001,
+            "username": "zhang_wei88",
+            "raw": "电梯困人半小时，我家老人吓坏了，物业迟迟不来",
+            "topic_id": 77,
+            "post_number": 1,
+            "version": 2,
+            "topic_title": "电梯困人",
+        },
+        bot_username="forumbot",
+    )
+    with sessions() as s:
+        store_posts(s, [edited])
+        post = s.scalars(select(Draft)).first().post
+        assert post.stage == "received"
+        s.add(
+            Classification(
+                post_id=post.id, label="property_management", source="model", confidence=0.9
+            )
+        )
+        post.stage = "labelled"
+        s.commit()
+    DraftingJob(sessions, drafter).run_once()
+    with sessions() as s:
+        drafts = s.scalars(select(Draft).order_by(Draft.id)).all()
+        open_drafts = [d for d in drafts if d.state not in ("superseded",)]
+        assert all(d.post_version == 2 for d in open_drafts) and open_drafts
+        assert any(d.state == "superseded" for d in drafts)
+
+
+def test_kept_promise_closes_its_followup(sessions, make_post, drafter):
+    from datetime import timedelta
+
+    from forumbot.publish.publisher import record_promises
+
+    with sessions() as s:
+        post = make_post(s)
+        holding = queue.write_draft(
+            s, post, "我们已请工程部核实，他们会在3个工作日内给您答复。", actor="李娜"
+        )
+        record_promises(s, holding)
+        answer = queue.write_draft(s, post, "经工程部核实，渗水已于今日修复。", actor="李娜")
+        answer.state, answer.published_at = "published", utcnow() + timedelta(seconds=1)
+        f = s.scalars(select(FollowUp)).one()
+        f.due_at = utcnow() - timedelta(minutes=1)
+        s.commit()
+    assert FollowUpJob(sessions, drafter).run_once() == 1
+    with sessions() as s:
+        assert s.scalars(select(FollowUp)).one().state == "closed"
+        assert s.scalars(select(Draft).where(Draft.style == "followup")).first() is None

@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from forumbot.classify.labeller import latest_classification
 from forumbot.drafting.engine import Drafter, DraftPlan, PostView
-from forumbot.review import queue
+from forumbot.review import audit, queue
+from forumbot.review.states import PUBLISHING, SUPERSEDED, UNPUBLISHED
 from forumbot.storage.models import (
     Classification,
     Department,
     DepartmentRequest,
+    Draft,
     FollowUp,
     Post,
     utcnow,
@@ -130,6 +132,35 @@ def store_plan(
     return ids
 
 
+def supersede_open_drafts(session: Session, post: Post, reason: str, actor: str = ACTOR) -> int:
+    """Unpublished drafts of a post stop being candidates (publishing ones finish first)."""
+    moved = 0
+    for draft in session.scalars(
+        select(Draft).where(Draft.post_id == post.id, Draft.state.in_(UNPUBLISHED))
+    ):
+        if draft.state != PUBLISHING:
+            audit.move(session, draft, SUPERSEDED, actor=actor, action="redraft", reason=reason)
+            moved += 1
+    return moved
+
+
+def answered_since(session: Session, post: Post, followup: FollowUp) -> bool:
+    """Whether another reply to the post was published after the promise was made."""
+    return (
+        session.scalar(
+            select(Draft.id)
+            .where(
+                Draft.post_id == post.id,
+                Draft.state == "published",
+                Draft.id != followup.draft_id,
+                Draft.published_at > followup.created_at,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 @dataclass
 class DraftingJob:
     sessions: sessionmaker[Session]
@@ -157,6 +188,8 @@ class DraftingJob:
                 label = latest_classification(session, post.id)
                 if label is None:
                     continue
+                # An edited post is drafted again: what was drafted for the old text goes.
+                supersede_open_drafts(session, post, "原帖已编辑，已按新内容重新起草")
                 plan = self.drafter.plan(post_view(post), label.label)
                 store_plan(session, post, plan, label, departments, now)
                 done += 1
@@ -183,6 +216,9 @@ class FollowUpJob:
             ).all()
             for followup in due:
                 post = followup.post
+                if answered_since(session, post, followup):
+                    followup.state = "closed"  # a later published reply kept the promise
+                    continue
                 current = latest_classification(session, post.id)
                 label = current.label if current else "service"
                 promised_on = f"{followup.created_at.astimezone(LOCAL_TZ):%m月%d日}".lstrip("0")

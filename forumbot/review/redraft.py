@@ -3,13 +3,12 @@ and a department's answer woven into the unified specialist reply."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forumbot.classify.labeller import latest_classification
 from forumbot.classify.labels import LABEL_NAMES_ZH, LABELS, STYLES
 from forumbot.drafting.engine import Drafter
-from forumbot.drafting.job import post_view, store_plan, sync_departments
+from forumbot.drafting.job import post_view, store_plan, supersede_open_drafts, sync_departments
 from forumbot.review import audit
 from forumbot.review.errors import ReviewError
 from forumbot.review.queue import DraftRef, _check_person, _check_revision, get_draft
@@ -17,9 +16,7 @@ from forumbot.review.states import (
     AWAITING_SPECIALIST,
     FAILED,
     PENDING_APPROVAL,
-    PUBLISHING,
     SUPERSEDED,
-    UNPUBLISHED,
 )
 from forumbot.storage.models import Classification, DepartmentRequest, Draft, Post, utcnow
 
@@ -27,14 +24,6 @@ from forumbot.storage.models import Classification, DepartmentRequest, Draft, Po
 def latest_label(session: Session, post: Post) -> str | None:
     row = latest_classification(session, post.id)
     return row.label if row else None
-
-
-def _supersede_unpublished(session: Session, post: Post, actor: str, reason: str) -> None:
-    for draft in session.scalars(
-        select(Draft).where(Draft.post_id == post.id, Draft.state.in_(UNPUBLISHED))
-    ):
-        if draft.state != PUBLISHING:
-            audit.move(session, draft, SUPERSEDED, actor=actor, action="redraft", reason=reason)
 
 
 def relabel(
@@ -50,7 +39,7 @@ def relabel(
         )
     )
     why = f"重新分类为{LABEL_NAMES_ZH[label]}（{label}）" + (f"：{reason}" if reason else "")
-    _supersede_unpublished(session, post, actor, why)
+    supersede_open_drafts(session, post, why, actor=actor)
     departments = sync_departments(session, drafter)
     plan = drafter.plan(post_view(post), label)
     return store_plan(session, post, plan, None, departments, utcnow())

@@ -184,3 +184,35 @@ def test_abuse_proposal_flags_and_hides_after_approval(run, sandbox):
     assert sandbox.posts_by("forumbot") == [] or all(
         p["topic_id"] != created["topic_id"] for p in sandbox.posts_by("forumbot")
     )
+
+
+def test_users_add_reads_the_password_from_stdin(run):
+    run("migrate")
+    made = run("users", "add", "kefu", "--role", "agent", input="a long enough password\n")
+    assert made.exit_code == 0 and "已创建账号 kefu" in made.output
+    again = run("users", "add", "kefu", "--role", "agent", input="a long enough password\n")
+    assert again.exit_code == 1 and "已存在" in again.output
+    short = run("users", "add", "x", "--role", "agent", input="short\n")
+    assert short.exit_code == 1 and "至少" in short.output
+    dept = run(
+        "users",
+        "add",
+        "gc",
+        "--role",
+        "specialist",
+        "--department",
+        "nowhere",
+        input="a long enough password\n",
+    )
+    assert dept.exit_code == 1 and "不存在" in dept.output
+    ok = run(
+        "users",
+        "add",
+        "gc",
+        "--role",
+        "specialist",
+        "--department",
+        "engineering",
+        input="a long enough password\n",
+    )
+    assert ok.exit_code == 0

@@ -29,6 +29,7 @@ COMMANDS = {
     "dept": "forumbot.cli.dept:dept_group",
     "followups": "forumbot.cli.followups:followups_cmd",
     "draft": "forumbot.cli.draft:draft_cmd",
+    "users": "forumbot.cli.users:users_group",
     "lint-reply": "forumbot.cli.lint:lint_reply_cmd",
 }
 

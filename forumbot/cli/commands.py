@@ -132,6 +132,8 @@ def serve_cmd(ctx: click.Context, host: str | None, port: int | None) -> None:
     host = host or settings["console.host"]
     port = port or settings["console.port"]
     click.echo(f"serving on http://{host}:{port}")
+    if not settings.secrets.get("FORUMBOT_SECRET_KEY"):
+        click.echo("console disabled: set FORUMBOT_SECRET_KEY to serve the review pages", err=True)
     try:
         run_simple(host, port, app, threaded=True)
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,6 +20,18 @@ from forumbot.storage.models import Draft, Post
 
 DEMO_KEY = "sandbox-admin-key"
 DEMO_BOT = "forumbot"
+DEMO_AGENT, DEMO_PASSWORD = "kefu", "forumbot-demo-2026"
+
+
+def demo_account(sessions: sessionmaker[Session]) -> None:
+    """The demo's customer-service account, created once."""
+    from forumbot.storage.models import User
+    from forumbot.web.users import add_user
+
+    with sessions() as session:
+        if session.scalar(select(User).where(User.username == DEMO_AGENT)) is None:
+            add_user(session, DEMO_AGENT, DEMO_PASSWORD, "agent")
+            session.commit()
 
 
 @dataclass
@@ -76,6 +89,7 @@ def demo_cmd(
     from forumbot.sandbox.settings import SandboxSettings
     from forumbot.web import create_app
 
+    os.environ.setdefault("FORUMBOT_SECRET_KEY", secrets.token_hex(32))
     os.environ.setdefault("DISCOURSE_API_KEY", DEMO_KEY)
     os.environ.setdefault("DISCOURSE_API_USERNAME", DEMO_BOT)
     os.environ.setdefault("FORUMBOT_FORUM_BASE_URL", f"http://127.0.0.1:{port}")
@@ -92,6 +106,7 @@ def demo_cmd(
     migrate(engine)
     engine.dispose()
     bot = build_bot(settings)
+    demo_account(bot.sessions)
     scheduler = BackgroundScheduler(timezone="UTC")
     schedule_jobs(scheduler, bot, settings)
     scheduler.start()
@@ -103,6 +118,7 @@ def demo_cmd(
         f"""
 forumbot 演示已启动 / demo running
   沙盒论坛 sandbox forum:  {sandbox.url}/posts.json   (API key {DEMO_KEY})
+  审核台 console:          http://127.0.0.1:{web_port}/   账号 {DEMO_AGENT} / 密码 {DEMO_PASSWORD}
   健康检查 health:         http://127.0.0.1:{web_port}/healthz
   数据库 database:         {db}
 

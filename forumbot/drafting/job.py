@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from forumbot.classify.labeller import latest_classification
 from forumbot.drafting.engine import Drafter, DraftPlan, PostView
+from forumbot.drafting.resources import Department as ConfiguredDepartment
 from forumbot.review import audit, queue
 from forumbot.review.states import PUBLISHING, SUPERSEDED, UNPUBLISHED
 from forumbot.storage.models import (
@@ -48,10 +49,12 @@ def working_days_from(now: datetime, days: int) -> datetime:
     return datetime.combine(day, time(18, 0), LOCAL_TZ).astimezone(UTC)
 
 
-def sync_departments(session: Session, drafter: Drafter) -> dict[str, Department]:
+def sync_departments(
+    session: Session, configured: dict[str, ConfiguredDepartment]
+) -> dict[str, Department]:
     """Make the departments table match config/departments.toml (codes are stable)."""
     rows = {d.code: d for d in session.scalars(select(Department))}
-    for code, dept in drafter.resources.departments.items():
+    for code, dept in configured.items():
         row = rows.get(code)
         if row is None:
             row = Department(code=code, name=dept.name, response_days=dept.response_days)
@@ -170,7 +173,7 @@ class DraftingJob:
     def run_once(self) -> int:
         """Draft up to ``batch_size`` labelled posts; returns how many posts were handled."""
         with self.sessions() as session:
-            departments = sync_departments(session, self.drafter)
+            departments = sync_departments(session, self.drafter.resources.departments)
             posts = session.scalars(
                 select(Post).where(Post.stage == LABELLED).order_by(Post.id).limit(self.batch_size)
             ).all()

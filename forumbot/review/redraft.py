@@ -40,7 +40,7 @@ def relabel(
     )
     why = f"重新分类为{LABEL_NAMES_ZH[label]}（{label}）" + (f"：{reason}" if reason else "")
     supersede_open_drafts(session, post, why, actor=actor)
-    departments = sync_departments(session, drafter)
+    departments = sync_departments(session, drafter.resources.departments)
     plan = drafter.plan(post_view(post), label)
     return store_plan(session, post, plan, None, departments, utcnow())
 
@@ -60,7 +60,7 @@ def restyle(
     audit.move(
         session, draft, SUPERSEDED, actor=actor, action="restyle", reason=f"改为 {style} 回复方式"
     )
-    departments = sync_departments(session, drafter)
+    departments = sync_departments(session, drafter.resources.departments)
     plan = drafter.plan(post_view(draft.post), label, style=style)
     return store_plan(session, draft.post, plan, None, departments, utcnow())
 

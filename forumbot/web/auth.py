@@ -1,0 +1,130 @@
+"""Login, logout, the current user, and the role check every console route goes through."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from forumbot.storage.models import User
+from forumbot.web.users import authenticate
+
+bp = Blueprint("auth", __name__)
+
+MAX_FAILURES = 5
+WINDOW_SECONDS = 300.0
+
+
+class LoginThrottle:
+    """At most MAX_FAILURES failed logins per address and name in WINDOW_SECONDS."""
+
+    def __init__(self) -> None:
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        failures = self._failures[key]
+        while failures and now - failures[0] > WINDOW_SECONDS:
+            failures.popleft()
+        return failures
+
+    def blocked(self, key: str) -> bool:
+        with self._lock:
+            return len(self._recent(key, time.monotonic())) >= MAX_FAILURES
+
+    def failed(self, key: str) -> None:
+        with self._lock:
+            self._recent(key, time.monotonic()).append(time.monotonic())
+
+    def reset(self, key: str) -> None:
+        with self._lock:
+            self._failures.pop(key, None)
+
+
+def db():  # type: ignore[no-untyped-def]
+    if "db" not in g:
+        g.db = current_app.config["FORUMBOT_SESSIONS"]()
+    return g.db
+
+
+@bp.before_app_request
+def load_user() -> None:
+    g.user = None
+    user_id = session.get("user_id")
+    if user_id is not None:
+        user = db().get(User, user_id)
+        if user is not None and user.active:
+            g.user = user
+
+
+@bp.teardown_app_request
+def close_db(_exc: BaseException | None) -> None:
+    database = g.pop("db", None)
+    if database is not None:
+        database.close()
+
+
+def login_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Signed-in users only; with roles, only those roles (admin may do everything)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if g.user is None:
+                return redirect(url_for("auth.login", next=request.path))
+            if roles and g.user.role not in roles and g.user.role != "admin":
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    error = None
+    if request.method == "POST":
+        name = request.form.get("username", "")
+        key = f"{request.remote_addr}|{name.strip().lower()}"
+        throttle: LoginThrottle = current_app.config["FORUMBOT_LOGIN_THROTTLE"]
+        if throttle.blocked(key):
+            error = "登录失败次数过多，请 5 分钟后再试"
+            return render_template("login.html", error=error), 429
+        user = authenticate(db(), name, request.form.get("password", ""))
+        if user is None:
+            throttle.failed(key)
+            error = "用户名或密码不正确"
+        else:
+            throttle.reset(key)
+            db().commit()
+            session.clear()
+            session["user_id"] = user.id
+            target = request.args.get("next", "")
+            return redirect(
+                target
+                if target.startswith("/") and not target.startswith("//")
+                else url_for("queue.index")
+            )
+    return render_template("login.html", error=error), (401 if error else 200)
+
+
+@bp.post("/logout")
+def logout():  # type: ignore[no-untyped-def]
+    session.clear()
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,173 @@
+"""The review console, called in-process: login, roles, CSRF, escaping, approve and reject."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from forumbot.config import load_settings
+from forumbot.review import audit, queue
+from forumbot.storage.models import Draft
+from forumbot.web import create_app
+from forumbot.web.users import add_user
+
+PASSWORD = "correct horse battery"
+SCRIPT_POST = "<script>alert(1)</script><img src=x onerror=alert(1)> 楼上漏水三个月了"
+
+
+@pytest.fixture
+def app(settings, sessions, make_post):
+    console = load_settings(
+        path=None,
+        environ={**settings.secrets, "FORUMBOT_SECRET_KEY": "test-secret-key-0123456789"},
+        overrides={"database.url": settings["database.url"]},
+    )
+    with sessions() as s:
+        add_user(s, "kefu", PASSWORD, "agent")
+        add_user(s, "gongcheng", PASSWORD, "specialist", "engineering")
+        add_user(s, "banzhu", PASSWORD, "moderator")
+        post = make_post(s, raw=SCRIPT_POST, topic_title="<b>漏水</b>{{ 7*7 }}")
+        queue.write_draft(s, post, "感谢反馈，工程部将于3个工作日内上门查看。", actor="李娜")
+        s.commit()
+    flask_app = create_app(console, sessions)
+    flask_app.config["TESTING"] = True
+    return flask_app
+
+
+def token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def login(client, name="kefu", password=PASSWORD):
+    page = client.get("/login").get_data(as_text=True)
+    return client.post(
+        "/login", data={"username": name, "password": password, "csrf_token": token(page)}
+    )
+
+
+def test_login_then_queue(app):
+    client = app.test_client()
+    assert client.get("/queue").status_code == 302
+    assert login(client).status_code == 302
+    page = client.get("/queue").get_data(as_text=True)
+    assert "审核队列" in page and "#1" in page
+
+
+def test_wrong_password_and_throttle(app):
+    client = app.test_client()
+    for _ in range(5):
+        response = login(client, password="wrong password!")
+        assert response.status_code == 401 and "用户名或密码不正确" in response.get_data(
+            as_text=True
+        )
+    assert login(client).status_code == 429  # even the right password waits now
+
+
+def test_session_cookie_is_httponly_and_samesite(app):
+    client = app.test_client()
+    response = login(client)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+@pytest.mark.parametrize(
+    ("user", "path", "status"),
+    [
+        ("kefu", "/queue", 200),
+        ("kefu", "/drafts/1", 200),
+        ("gongcheng", "/queue", 403),
+        ("gongcheng", "/drafts/1", 403),
+        ("banzhu", "/queue", 403),
+        ("banzhu", "/drafts/1", 403),  # a reply, not a moderation proposal
+    ],
+)
+def test_role_matrix(app, user, path, status):
+    client = app.test_client()
+    login(client, user)
+    assert client.get(path).status_code == status
+
+
+def test_forum_content_is_escaped(app):
+    client = app.test_client()
+    login(client)
+    html = client.get("/drafts/1").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "{{ 7*7 }}" in html and "&lt;b&gt;漏水&lt;/b&gt;" in html
+
+
+def test_post_without_csrf_token_is_refused(app, sessions):
+    client = app.test_client()
+    login(client)
+    response = client.post("/drafts/1/approve", data={"revision": "1"})
+    assert response.status_code == 400
+    with sessions() as s:
+        assert s.get(Draft, 1).state == "pending_approval"
+
+
+def test_approve_with_edit_records_the_agent(app, sessions):
+    client = app.test_client()
+    login(client)
+    page = client.get("/drafts/1").get_data(as_text=True)
+    response = client.post(
+        "/drafts/1/approve",
+        data={
+            "csrf_token": token(page),
+            "revision": "1",
+            "text": "感谢反馈，工程部将于3个工作日内上门查看，请保持电话畅通。",
+        },
+    )
+    assert response.status_code == 302
+    with sessions() as s:
+        draft = s.get(Draft, 1)
+        assert draft.state == "approved" and draft.text.endswith("请保持电话畅通。")
+        assert audit.history(s, 1)[-1].actor == "kefu"
+
+
+def test_blocked_text_needs_an_override(app, sessions):
+    client = app.test_client()
+    login(client)
+    page = client.get("/drafts/1").get_data(as_text=True)
+    response = client.post(
+        "/drafts/1/approve",
+        data={
+            "csrf_token": token(page),
+            "revision": "1",
+            "text": "这不归我们管，请您自己去找开发商。",
+        },
+        follow_redirects=True,
+    )
+    assert "回复检查未通过" in response.get_data(as_text=True)
+    with sessions() as s:
+        assert s.get(Draft, 1).state == "pending_approval"
+
+
+def test_stale_revision_is_refused(app, sessions):
+    client = app.test_client()
+    login(client)
+    page = client.get("/drafts/1").get_data(as_text=True)
+    with sessions() as s:
+        queue.edit(s, queue.DraftRef(1), "感谢反馈，工程部将于2个工作日内上门查看。", actor="李娜")
+        s.commit()
+    response = client.post(
+        "/drafts/1/approve",
+        data={"csrf_token": token(page), "revision": "1"},
+        follow_redirects=True,
+    )
+    assert "已被他人修改" in response.get_data(as_text=True)
+
+
+def test_reject_needs_a_reason(app, sessions):
+    client = app.test_client()
+    login(client)
+    page = client.get("/drafts/1").get_data(as_text=True)
+    client.post(
+        "/drafts/1/reject",
+        data={"csrf_token": token(page), "revision": "1", "reason": "语气不够诚恳"},
+    )
+    with sessions() as s:
+        draft = s.scalars(select(Draft)).one()
+        assert draft.state == "rejected"
+        assert audit.history(s, draft.id)[-1].reason == "语气不够诚恳"

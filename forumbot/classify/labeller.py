@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from forumbot.classify.classifier import Classifier, PostInput
-from forumbot.storage.models import Classification, Post
+from forumbot.storage.models import Classification
+from forumbot.storage.stages import LABELLED, RECEIVED, advance, waiting
 
 log = logging.getLogger(__name__)
-RECEIVED, LABELLED = "received", "labelled"
 
 
 def latest_classification(session: Session, post_id: int) -> Classification | None:
@@ -39,9 +39,7 @@ class Labeller:
     def run_once(self) -> int:
         """Label up to ``batch_size`` waiting posts; returns how many this worker labelled."""
         with self.sessions() as session:
-            posts = session.scalars(
-                select(Post).where(Post.stage == RECEIVED).order_by(Post.id).limit(self.batch_size)
-            ).all()
+            posts = waiting(session, RECEIVED, self.batch_size)
             if not posts:
                 return 0
             predictions = self.classifier.classify_many(
@@ -49,13 +47,7 @@ class Labeller:
             )
             done = 0
             for post, prediction in zip(posts, predictions, strict=True):
-                claimed = session.execute(
-                    update(Post)
-                    .where(Post.id == post.id, Post.stage == RECEIVED, Post.version == post.version)
-                    .values(stage=LABELLED)
-                    .execution_options(synchronize_session=False)
-                )
-                if claimed.rowcount != 1:
+                if not advance(session, post, RECEIVED, LABELLED):
                     continue
                 session.add(
                     Classification(

@@ -17,6 +17,7 @@ from forumbot.cli import settings_from
 from forumbot.runtime import build_bot, schedule_jobs
 from forumbot.storage.database import make_engine, migrate
 from forumbot.storage.models import Draft, Post
+from forumbot.storage.stages import DRAFTED
 
 DEMO_KEY = "sandbox-admin-key"
 DEMO_BOT = "forumbot"
@@ -49,7 +50,7 @@ class Feed:
         with sessions() as session:
             done = session.scalars(
                 select(Post)
-                .where(Post.stage == "drafted", Post.id.not_in(self.shown_posts))
+                .where(Post.stage == DRAFTED, Post.id.not_in(self.shown_posts))
                 .order_by(Post.forum_post_id)
                 .limit(200)
             ).all()

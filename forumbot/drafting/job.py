@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from forumbot.classify.labeller import latest_classification
@@ -31,11 +31,11 @@ from forumbot.storage.models import (
     Post,
     utcnow,
 )
+from forumbot.storage.stages import DRAFTED, LABELLED, advance, waiting
 
 log = logging.getLogger(__name__)
 ACTOR = "system:drafter"
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-LABELLED, DRAFTED = "labelled", "drafted"
 
 
 def working_days_from(now: datetime, days: int) -> datetime:
@@ -174,19 +174,11 @@ class DraftingJob:
         """Draft up to ``batch_size`` labelled posts; returns how many posts were handled."""
         with self.sessions() as session:
             departments = sync_departments(session, self.drafter.resources.departments)
-            posts = session.scalars(
-                select(Post).where(Post.stage == LABELLED).order_by(Post.id).limit(self.batch_size)
-            ).all()
+            posts = waiting(session, LABELLED, self.batch_size)
             done = 0
             now = utcnow()
             for post in posts:
-                claimed = session.execute(
-                    update(Post)
-                    .where(Post.id == post.id, Post.stage == LABELLED, Post.version == post.version)
-                    .values(stage=DRAFTED)
-                    .execution_options(synchronize_session=False)
-                )
-                if claimed.rowcount != 1:
+                if not advance(session, post, LABELLED, DRAFTED):
                     continue
                 label = latest_classification(session, post.id)
                 if label is None:

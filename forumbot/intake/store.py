@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from forumbot.intake.parse import IncomingPost
 from forumbot.review import queue
 from forumbot.storage.models import Post, utcnow
+from forumbot.storage.stages import RECEIVED
 from forumbot.storage.upsert import insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def _row(post: IncomingPost) -> dict[str, object]:
         "deleted": post.deleted,
         "hidden": post.hidden,
         "intake_note": post.note,
-        "stage": "received",
+        "stage": RECEIVED,
         "received_at": now,
         "updated_at": now,
     }
@@ -61,7 +62,7 @@ def _apply_change(session: Session, stored: Post, post: IncomingPost) -> bool:
         stored.version = post.version
         stored.forum_updated_at = post.updated_at
         stored.intake_note = post.note
-        stored.stage = "received"  # label the new text again
+        stored.stage = RECEIVED  # label the new text again
         if post.topic_title:
             stored.topic_title = post.topic_title
         moved = queue.post_edited(session, stored)

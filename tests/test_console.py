@@ -171,3 +171,73 @@ def test_reject_needs_a_reason(app, sessions):
         draft = s.scalars(select(Draft)).one()
         assert draft.state == "rejected"
         assert audit.history(s, draft.id)[-1].reason == "语气不够诚恳"
+
+
+@pytest.fixture
+def drafted(app, sessions, make_post):
+    """An engineering post drafted by the pipeline (a request to 工程部) and an abuse post."""
+    from forumbot.drafting.engine import Drafter
+    from forumbot.drafting.job import DraftingJob
+    from forumbot.storage.models import Classification
+
+    with sessions() as s:
+        leak = make_post(s, 2001, raw="12栋1502卫生间渗水到楼下了，报修两次没人来", topic_id=88)
+        abuse = make_post(s, 2002, raw="垃圾公司，一群骗子！！！", topic_id=89)
+        for post, label in ((leak, "engineering"), (abuse, "abuse")):
+            s.add(Classification(post_id=post.id, label=label, source="model", confidence=0.9))
+            post.stage = "labelled"
+        s.commit()
+    DraftingJob(sessions, Drafter()).run_once()
+    with sessions() as s:
+        from forumbot.storage.models import DepartmentRequest
+
+        request_id = s.scalars(select(DepartmentRequest.id)).one()
+        flag_id = s.scalars(select(Draft.id).where(Draft.kind == "flag")).one()
+    return {"request": request_id, "flag": flag_id}
+
+
+def test_specialist_answers_own_department_only(app, sessions, drafted):
+    client = app.test_client()
+    login(client, "gongcheng")
+    listing = client.get("/department").get_data(as_text=True)
+    assert f">#{drafted['request']}</a>" in listing and "工程部" in listing
+    page = client.get(f"/department/requests/{drafted['request']}").get_data(as_text=True)
+    assert "渗水到楼下" in page
+    client.post(
+        f"/department/requests/{drafted['request']}",
+        data={
+            "csrf_token": token(page),
+            "answer": "经查为楼上防水层破损，维修班组将于本周四上门修复。",
+        },
+    )
+    with sessions() as s:
+        from forumbot.storage.models import DepartmentRequest
+
+        row = s.get(DepartmentRequest, drafted["request"])
+        assert row.state == "answered" and row.answered_by == "gongcheng"
+        assert row.draft.state == "pending_approval" and "本周四上门修复" in row.draft.text
+    with sessions() as s:
+        add_user(s, "guihua", PASSWORD, "specialist", "planning")
+        s.commit()
+    other = app.test_client()
+    login(other, "guihua")
+    assert other.get(f"/department/requests/{drafted['request']}").status_code == 403
+    assert f">#{drafted['request']}</a>" not in other.get("/department").get_data(as_text=True)
+
+
+def test_moderator_sees_and_approves_abuse_proposals(app, sessions, drafted):
+    client = app.test_client()
+    login(client, "banzhu")
+    assert client.get("/").headers["Location"].endswith("/moderation")
+    listing = client.get("/moderation").get_data(as_text=True)
+    assert f">#{drafted['flag']}</a>" in listing and "一群骗子" in listing
+    page = client.get(f"/drafts/{drafted['flag']}").get_data(as_text=True)
+    client.post(
+        f"/drafts/{drafted['flag']}/approve", data={"csrf_token": token(page), "revision": "2"}
+    )
+    with sessions() as s:
+        assert s.get(Draft, drafted["flag"]).state == "approved"
+    agent = app.test_client()
+    login(agent, "kefu")
+    assert agent.get("/moderation").status_code == 403
+    assert agent.get("/department").status_code == 403

@@ -17,7 +17,7 @@ def create_app(settings: Settings, sessions: sessionmaker[Session]) -> Flask:
     The console needs ``FORUMBOT_SECRET_KEY`` (it signs the session cookie); without it only
     the health check and the webhook are served.
     """
-    from forumbot.web import auth, health, queue, webhook
+    from forumbot.web import auth, departments, health, moderation, queue, webhook
     from forumbot.web.users import ROLE_NAMES_ZH
 
     app = Flask(__name__)
@@ -38,6 +38,8 @@ def create_app(settings: Settings, sessions: sessionmaker[Session]) -> Flask:
         csrf.init_app(app)
         app.register_blueprint(auth.bp)
         app.register_blueprint(queue.bp)
+        app.register_blueprint(departments.bp)
+        app.register_blueprint(moderation.bp)
         app.jinja_env.globals["role_names"] = ROLE_NAMES_ZH
 
         @app.after_request

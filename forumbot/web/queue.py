@@ -19,10 +19,13 @@ bp = Blueprint("queue", __name__)
 PAGE = 50
 
 
+HOME = {"specialist": "departments.listing", "moderator": "moderation.listing"}
+
+
 @bp.get("/")
 @login_required()
 def index():  # type: ignore[no-untyped-def]
-    return redirect(url_for("queue.listing"))
+    return redirect(url_for(HOME.get(g.user.role, "queue.listing")))
 
 
 @bp.get("/queue")

@@ -1,0 +1,83 @@
+"""Department pages: a department's open requests, each with its post and thread, and the
+answer form; an answer becomes the unified reply in the agents' queue."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
+
+from forumbot.review.errors import ReviewError
+from forumbot.storage.models import Department, DepartmentRequest, Post, utcnow
+from forumbot.web.auth import db, login_required
+
+bp = Blueprint("departments", __name__)
+
+
+def _own_department(request_row: DepartmentRequest) -> None:
+    """A specialist sees only the requests of their own department."""
+    if g.user.role == "specialist" and request_row.department_id != g.user.department_id:
+        abort(403)
+
+
+@bp.get("/department")
+@login_required("specialist")
+def listing():  # type: ignore[no-untyped-def]
+    query = (
+        select(DepartmentRequest)
+        .where(DepartmentRequest.state == "open")
+        .order_by(DepartmentRequest.due_at)
+    )
+    if g.user.role == "specialist":
+        query = query.where(DepartmentRequest.department_id == g.user.department_id)
+    department = db().get(Department, g.user.department_id) if g.user.department_id else None
+    return render_template(
+        "department.html", requests=db().scalars(query).all(), department=department, now=utcnow()
+    )
+
+
+@bp.route("/department/requests/<int:request_id>", methods=["GET", "POST"])
+@login_required("specialist")
+def answer(request_id: int):  # type: ignore[no-untyped-def]
+    row = db().get(DepartmentRequest, request_id)
+    if row is None:
+        abort(404)
+    _own_department(row)
+    if request.method == "POST":
+        from forumbot.drafting.engine import Drafter
+        from forumbot.review.redraft import answer_request
+
+        settings = current_app.config["FORUMBOT_SETTINGS"]
+        try:
+            answer_request(
+                db(),
+                request_id,
+                request.form.get("answer", ""),
+                actor=g.user.username,
+                drafter=Drafter(kb_threshold=settings["drafting.kb_threshold"]),
+            )
+            db().commit()
+        except ReviewError as exc:
+            db().rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("departments.answer", request_id=request_id))
+        flash(f"已答复请求 #{request_id}，统一回复已进入客服中心待审批队列", "ok")
+        return redirect(url_for("departments.listing"))
+    post = row.draft.post
+    thread = (
+        db()
+        .scalars(select(Post).where(Post.topic_id == post.topic_id).order_by(Post.post_number))
+        .all()
+    )
+    return render_template(
+        "department_request.html", row=row, post=post, thread=thread, now=utcnow()
+    )

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SOURCES := forumbot tests bench train.py
 
-.PHONY: setup demo test lint format bench clean
+.PHONY: setup browsers demo test lint format bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,18 @@ demo: setup
 	$(BIN)/forumbot migrate
 	$(BIN)/forumbot demo
 
+## Debian's Chromium (and a CJK font for readable screenshots) for the browser tests.
+browsers:
+	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei; \
+	  else \
+	    echo "the browser tests need Debian's chromium: sudo apt-get install chromium fonts-wqy-zenhei"; exit 1; \
+	  fi; }
+
 ## Lint, then the test suite on SQLite, then again on PostgreSQL when
 ## FORUMBOT_TEST_DATABASE_URL is set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test).
-test: setup lint
+test: setup browsers lint
 	env -u FORUMBOT_TEST_DATABASE_URL $(BIN)/pytest
 	if [ -n "$$FORUMBOT_TEST_DATABASE_URL" ]; then $(BIN)/pytest; fi
 

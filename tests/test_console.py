@@ -237,6 +237,13 @@ def test_moderator_sees_and_approves_abuse_proposals(app, sessions, drafted):
     )
     with sessions() as s:
         assert s.get(Draft, drafted["flag"]).state == "approved"
+    with sessions() as s:
+        s_reply = s.scalars(select(Draft.id).where(Draft.kind == "reply")).first()
+    reply = client.post(
+        f"/drafts/{s_reply}/reject",
+        data={"csrf_token": token(page), "revision": "2", "reason": "x"},
+    )
+    assert reply.status_code == 403  # a moderator cannot reject customer-service replies
     agent = app.test_client()
     login(agent, "kefu")
     assert agent.get("/moderation").status_code == 403

@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     g,
     redirect,
     render_template,
@@ -20,8 +21,10 @@ from flask import (
     session,
     url_for,
 )
+from sqlalchemy import select
 
-from forumbot.storage.models import User
+from forumbot.review.errors import ReviewError
+from forumbot.storage.models import Post, User
 from forumbot.web.users import authenticate
 
 bp = Blueprint("auth", __name__)
@@ -77,6 +80,27 @@ def close_db(_exc: BaseException | None) -> None:
     database = g.pop("db", None)
     if database is not None:
         database.close()
+
+
+def act(action: Callable[[], Any], *, done: str, done_url: str, retry_url: str) -> Any:
+    """Run a reviewer's action in the request's session: commit and go on, or roll back and
+    show the refusal (stale revision, checker block, …) on the page the person came from."""
+    try:
+        action()
+        db().commit()
+    except ReviewError as exc:
+        db().rollback()
+        flash(str(exc), "error")
+        return redirect(retry_url)
+    flash(done, "ok")
+    return redirect(done_url)
+
+
+def topic_thread(post: Post) -> list[Post]:
+    """Every stored post of the topic, in forum order, for reading a post in context."""
+    return list(
+        db().scalars(select(Post).where(Post.topic_id == post.topic_id).order_by(Post.post_number))
+    )
 
 
 def login_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

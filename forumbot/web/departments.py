@@ -7,18 +7,15 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     g,
-    redirect,
     render_template,
     request,
     url_for,
 )
 from sqlalchemy import select
 
-from forumbot.review.errors import ReviewError
-from forumbot.storage.models import Department, DepartmentRequest, Post, utcnow
-from forumbot.web.auth import db, login_required
+from forumbot.storage.models import Department, DepartmentRequest, utcnow
+from forumbot.web.auth import act, db, login_required, topic_thread
 
 bp = Blueprint("departments", __name__)
 
@@ -57,27 +54,20 @@ def answer(request_id: int):  # type: ignore[no-untyped-def]
         from forumbot.review.redraft import answer_request
 
         settings = current_app.config["FORUMBOT_SETTINGS"]
-        try:
-            answer_request(
+        return act(
+            lambda: answer_request(
                 db(),
                 request_id,
                 request.form.get("answer", ""),
                 actor=g.user.username,
                 drafter=Drafter(kb_threshold=settings["drafting.kb_threshold"]),
-            )
-            db().commit()
-        except ReviewError as exc:
-            db().rollback()
-            flash(str(exc), "error")
-            return redirect(url_for("departments.answer", request_id=request_id))
-        flash(f"已答复请求 #{request_id}，统一回复已进入客服中心待审批队列", "ok")
-        return redirect(url_for("departments.listing"))
+            ),
+            done=f"已答复请求 #{request_id}，统一回复已进入客服中心待审批队列",
+            done_url=url_for("departments.listing"),
+            retry_url=url_for("departments.answer", request_id=request_id),
+        )
     post = row.draft.post
-    thread = (
-        db()
-        .scalars(select(Post).where(Post.topic_id == post.topic_id).order_by(Post.post_number))
-        .all()
-    )
+    thread = topic_thread(post)
     return render_template(
         "department_request.html", row=row, post=post, thread=thread, now=utcnow()
     )

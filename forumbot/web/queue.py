@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from forumbot.classify.labels import LABEL_NAMES_ZH, LABELS, STYLES
 from forumbot.review import audit, queue
-from forumbot.review.errors import ReviewError
 from forumbot.review.queue import DraftRef
 from forumbot.review.states import STATE_NAMES_ZH, STATES
 from forumbot.storage.models import Draft, Post
-from forumbot.web.auth import db, login_required
+from forumbot.web.auth import act, db, login_required, topic_thread
 
 bp = Blueprint("queue", __name__)
 PAGE = 50
@@ -50,31 +49,25 @@ def listing():  # type: ignore[no-untyped-def]
     )
 
 
-def _draft_or_404(draft_id: int) -> Draft:
+def _draft_for_user(draft_id: int) -> Draft:
+    """The draft, if this user may act on it: moderators only on moderation proposals."""
     draft = db().get(Draft, draft_id)
     if draft is None:
         abort(404)
+    if g.user.role == "moderator" and draft.kind != "flag":
+        abort(403)
     return draft
 
 
 @bp.get("/drafts/<int:draft_id>")
 @login_required("agent", "moderator")
 def item(draft_id: int):  # type: ignore[no-untyped-def]
-    draft = _draft_or_404(draft_id)
-    if g.user.role == "moderator" and draft.kind != "flag":
-        abort(403)
-    thread = (
-        db()
-        .scalars(
-            select(Post).where(Post.topic_id == draft.post.topic_id).order_by(Post.post_number)
-        )
-        .all()
-    )
+    draft = _draft_for_user(draft_id)
     context = json.loads(draft.context) if draft.context else {}
     return render_template(
         "draft.html",
         draft=draft,
-        thread=thread,
+        thread=topic_thread(draft.post),
         context=context,
         label_names=LABEL_NAMES_ZH,
         labels=LABELS,
@@ -87,44 +80,34 @@ def item(draft_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/drafts/<int:draft_id>/approve")
 @login_required("agent", "moderator")
 def approve(draft_id: int):  # type: ignore[no-untyped-def]
-    draft = _draft_or_404(draft_id)
-    if g.user.role == "moderator" and draft.kind != "flag":
-        abort(403)
-    revision = request.form.get("revision", type=int)
+    _draft_for_user(draft_id)
     text = request.form.get("text")
-    override = request.form.get("override") or None
-    try:
-        queue.approve(
+    return act(
+        lambda: queue.approve(
             db(),
-            DraftRef(draft_id, revision),
+            DraftRef(draft_id, request.form.get("revision", type=int)),
             actor=g.user.username,
             text=text.replace("\r\n", "\n") if text else None,
-            override=override,
-        )
-        db().commit()
-    except ReviewError as exc:
-        db().rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("queue.item", draft_id=draft_id))
-    flash(f"草稿 #{draft_id} 已批准，将在下次发布时发出", "ok")
-    return redirect(url_for("queue.listing"))
+            override=request.form.get("override") or None,
+        ),
+        done=f"草稿 #{draft_id} 已批准，将在下次发布时发出",
+        done_url=url_for("queue.listing"),
+        retry_url=url_for("queue.item", draft_id=draft_id),
+    )
 
 
 @bp.post("/drafts/<int:draft_id>/reject")
 @login_required("agent", "moderator")
 def reject(draft_id: int):  # type: ignore[no-untyped-def]
-    _draft_or_404(draft_id)
-    try:
-        queue.reject(
+    _draft_for_user(draft_id)
+    return act(
+        lambda: queue.reject(
             db(),
             DraftRef(draft_id, request.form.get("revision", type=int)),
             actor=g.user.username,
             reason=request.form.get("reason", ""),
-        )
-        db().commit()
-    except ReviewError as exc:
-        db().rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("queue.item", draft_id=draft_id))
-    flash(f"草稿 #{draft_id} 已驳回", "ok")
-    return redirect(url_for("queue.listing"))
+        ),
+        done=f"草稿 #{draft_id} 已驳回",
+        done_url=url_for("queue.listing"),
+        retry_url=url_for("queue.item", draft_id=draft_id),
+    )

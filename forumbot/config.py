@@ -99,6 +99,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "console": {
         "host": Key(str, "127.0.0.1", "Address the console and webhook listen on."),
         "port": Key(int, 8080, "Port the console and webhook listen on.", 1),
+        "redirect_private_warn_share": Key(
+            float, 0.15, "Dashboard warns when more replies than this share go private.", 0
+        ),
+        "claim_minutes": Key(
+            float, 10.0, "How long an opened draft shows as 'someone is on it'.", 0
+        ),
     },
     "webhook": {
         "enabled": Key(bool, False, "Accept Discourse post webhooks (needs the secret)."),

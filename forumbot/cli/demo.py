@@ -21,18 +21,26 @@ from forumbot.storage.stages import DRAFTED
 
 DEMO_KEY = "sandbox-admin-key"
 DEMO_BOT = "forumbot"
-DEMO_AGENT, DEMO_PASSWORD = "kefu", "forumbot-demo-2026"
+DEMO_PASSWORD = "forumbot-demo-2026"
+# (account, role, department, what the role does): one account per console role.
+DEMO_ACCOUNTS = (
+    ("kefu", "agent", None, "客服专员：审批回复 / agent: approves replies"),
+    ("gongcheng", "specialist", "engineering", "工程部：答复部门请求 / engineering department"),
+    ("banzhu", "moderator", None, "版主：处理辱骂帖 / moderator: abuse proposals"),
+    ("guanli", "admin", None, "管理员：账号、模板、模型 / admin: users, templates, models"),
+)
 
 
-def demo_account(sessions: sessionmaker[Session]) -> None:
-    """The demo's customer-service account, created once."""
+def demo_accounts(sessions: sessionmaker[Session]) -> None:
+    """The demo's accounts, one per role, created once."""
     from forumbot.storage.models import User
     from forumbot.web.users import add_user
 
     with sessions() as session:
-        if session.scalar(select(User).where(User.username == DEMO_AGENT)) is None:
-            add_user(session, DEMO_AGENT, DEMO_PASSWORD, "agent")
-            session.commit()
+        for name, role, department, _what in DEMO_ACCOUNTS:
+            if session.scalar(select(User).where(User.username == name)) is None:
+                add_user(session, name, DEMO_PASSWORD, role, department)
+        session.commit()
 
 
 @dataclass
@@ -107,7 +115,7 @@ def demo_cmd(
     migrate(engine)
     engine.dispose()
     bot = build_bot(settings)
-    demo_account(bot.sessions)
+    demo_accounts(bot.sessions)
     scheduler = BackgroundScheduler(timezone="UTC")
     schedule_jobs(scheduler, bot, settings)
     scheduler.start()
@@ -115,11 +123,15 @@ def demo_cmd(
     threading.Thread(target=web.serve_forever, daemon=True).start()
 
     db = settings["database.url"]
+    accounts = "\n".join(
+        f"    账号 {name:<10} 密码 {DEMO_PASSWORD}   {what}" for name, _r, _d, what in DEMO_ACCOUNTS
+    )
     click.echo(
         f"""
 forumbot 演示已启动 / demo running
   沙盒论坛 sandbox forum:  {sandbox.url}/posts.json   (API key {DEMO_KEY})
-  审核台 console:          http://127.0.0.1:{web_port}/   账号 {DEMO_AGENT} / 密码 {DEMO_PASSWORD}
+  审核台 console:          http://127.0.0.1:{web_port}/
+{accounts}
   健康检查 health:         http://127.0.0.1:{web_port}/healthz
   数据库 database:         {db}
 

@@ -18,9 +18,8 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from forumbot.config import ConfigError
-from forumbot.paths import PROJECT_ROOT
+from forumbot.paths import TEMPLATES_DIR
 
-TEMPLATES_DIR = PROJECT_ROOT / "reply_templates"
 FAMILIES = ("direct_answer", "specialist", "holding", "interactive", "redirect_private", "followup")
 
 

@@ -124,7 +124,10 @@ class Draft(Base):
     """A proposed forum action (a reply, a private message, a flag) awaiting or past review."""
 
     __tablename__ = "drafts"
-    __table_args__ = (Index("ix_drafts_state_lease", "state", "lease_until"),)
+    __table_args__ = (
+        Index("ix_drafts_state_lease", "state", "lease_until"),
+        Index("ix_drafts_state_created", "state", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Unique across installations; written into the published reply as an invisible marker.
@@ -156,6 +159,10 @@ class Draft(Base):
     # What the drafter decided, for the reviewer (JSON): style rule and reason, knowledge-base
     # match and score, department, notes.
     context: Mapped[str | None] = mapped_column(Text)
+    # Who has the draft open in the console, and since when: a second agent sees "someone is
+    # on it". Written with a plain UPDATE so that opening a draft does not bump ``revision``.
+    claimed_by: Mapped[str | None] = mapped_column(String(255))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     post: Mapped[Post] = relationship(back_populates="drafts")
 
@@ -215,6 +222,25 @@ class AuditEntry(Base):
     to_state: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[str | None] = mapped_column(Text)  # JSON
+
+
+class TrainingRun(Base):
+    """A retraining started from the console: its progress, its log and the candidate it made.
+
+    The candidate is not promoted by the run; an admin compares and promotes it."""
+
+    __tablename__ = "training_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default="running")  # running, succeeded, failed
+    started_by: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    progress: Mapped[str | None] = mapped_column(Text)  # the last step reported
+    log: Mapped[str | None] = mapped_column(Text)
+    corrections: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[str | None] = mapped_column(String(64))  # the candidate model
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class IntakeCursor(Base):

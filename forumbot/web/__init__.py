@@ -2,32 +2,68 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
-from flask_wtf.csrf import CSRFProtect
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, render_template, request, session
+from flask_babel import Babel, gettext
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 
 from forumbot.config import Settings
+from forumbot.paths import CONFIG_DIR, CORPUS_DIR, MODELS_DIR, TEMPLATES_DIR
 
 csrf = CSRFProtect()
+LANGUAGES = {"zh": "中文", "en": "English"}
 
 
-def create_app(settings: Settings, sessions: sessionmaker[Session]) -> Flask:
-    """Build the Flask app; tests pass their own settings and a fresh database.
+@dataclass(frozen=True)
+class ConsolePaths:
+    """The files the admin pages read and write; tests point them at copies."""
+
+    config: Path = CONFIG_DIR
+    templates: Path = TEMPLATES_DIR
+    models: Path = MODELS_DIR
+    corpus: Path = CORPUS_DIR
+
+
+def console_language() -> str:
+    """Chinese unless the person chose English (kept in their session)."""
+    chosen = session.get("lang") if request else None
+    return chosen if chosen in LANGUAGES else "zh"
+
+
+def create_app(
+    settings: Settings, sessions: sessionmaker[Session], paths: ConsolePaths | None = None
+) -> Flask:
+    """Build the Flask app; tests pass their own settings, a fresh database and file copies.
 
     The console needs ``FORUMBOT_SECRET_KEY`` (it signs the session cookie); without it only
     the health check and the webhook are served.
     """
-    from forumbot.web import auth, departments, health, moderation, queue, webhook
+    from forumbot.web import (
+        admin,
+        auth,
+        dashboard,
+        departments,
+        health,
+        models_admin,
+        moderation,
+        queue,
+        webhook,
+    )
     from forumbot.web.users import ROLE_NAMES_ZH
 
     app = Flask(__name__)
     app.config.update(
         FORUMBOT_SETTINGS=settings,
         FORUMBOT_SESSIONS=sessions,
+        FORUMBOT_PATHS=paths or ConsolePaths(),
         FORUMBOT_LOGIN_THROTTLE=auth.LoginThrottle(),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,  # a webhook post is at most ~32k characters
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        BABEL_DEFAULT_LOCALE="zh",
     )
     app.register_blueprint(health.bp)
     app.register_blueprint(webhook.bp)
@@ -36,11 +72,20 @@ def create_app(settings: Settings, sessions: sessionmaker[Session]) -> Flask:
     if secret:
         app.secret_key = secret
         csrf.init_app(app)
-        app.register_blueprint(auth.bp)
-        app.register_blueprint(queue.bp)
-        app.register_blueprint(departments.bp)
-        app.register_blueprint(moderation.bp)
-        app.jinja_env.globals["role_names"] = ROLE_NAMES_ZH
+        Babel(app, locale_selector=console_language)
+        for blueprint in (
+            auth.bp,
+            queue.bp,
+            departments.bp,
+            moderation.bp,
+            dashboard.bp,
+            admin.bp,
+            models_admin.bp,
+        ):
+            app.register_blueprint(blueprint)
+        app.jinja_env.globals.update(
+            role_names=ROLE_NAMES_ZH, languages=LANGUAGES, console_language=console_language
+        )
 
         @app.after_request
         def security_headers(response):  # type: ignore[no-untyped-def]
@@ -53,10 +98,20 @@ def create_app(settings: Settings, sessions: sessionmaker[Session]) -> Flask:
 
         @app.errorhandler(403)
         def forbidden(_error):  # type: ignore[no-untyped-def]
-            return render_template("error.html", message="您没有权限查看此页面"), 403
+            return render_template("error.html", message=gettext("您没有权限查看此页面")), 403
+
+        @app.errorhandler(404)
+        def not_found(_error):  # type: ignore[no-untyped-def]
+            return render_template("error.html", message=gettext("页面不存在")), 404
+
+        @app.errorhandler(CSRFError)
+        def csrf_refused(_error):  # type: ignore[no-untyped-def]
+            message = gettext("表单缺少安全令牌或已过期，请刷新页面后重试（未做任何更改）")
+            return render_template("error.html", message=message), 400
 
         @app.errorhandler(400)
         def bad_request(error):  # type: ignore[no-untyped-def]
-            return render_template("error.html", message=f"请求无效：{error.description}"), 400
+            message = gettext("请求无效：%(reason)s", reason=error.description)
+            return render_template("error.html", message=message), 400
 
     return app

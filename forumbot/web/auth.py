@@ -7,7 +7,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import (
     Blueprint,
@@ -22,10 +22,16 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from forumbot.review.errors import ReviewError
 from forumbot.storage.models import Post, User
 from forumbot.web.users import authenticate
+
+if TYPE_CHECKING:
+    from forumbot.config import Settings
+    from forumbot.drafting.engine import Drafter
+    from forumbot.web import ConsolePaths
 
 bp = Blueprint("auth", __name__)
 
@@ -59,10 +65,34 @@ class LoginThrottle:
             self._failures.pop(key, None)
 
 
-def db():  # type: ignore[no-untyped-def]
+def db() -> Session:
+    """The request's database session, closed when the request ends."""
     if "db" not in g:
         g.db = current_app.config["FORUMBOT_SESSIONS"]()
     return g.db
+
+
+def paths() -> ConsolePaths:
+    """Where this console reads and writes config, reply templates, models and the corpus."""
+    return current_app.config["FORUMBOT_PATHS"]
+
+
+def settings() -> Settings:
+    return current_app.config["FORUMBOT_SETTINGS"]
+
+
+def drafter() -> Drafter:
+    """A drafter over the files as they are now, so an admin's edit applies at once."""
+    from forumbot.drafting.engine import Drafter
+    from forumbot.drafting.resources import load_resources
+    from forumbot.drafting.templates import ReplyTemplates
+
+    where = paths()
+    return Drafter(
+        resources=load_resources(where.config),
+        templates=ReplyTemplates(where.templates),
+        kb_threshold=settings()["drafting.kb_threshold"],
+    )
 
 
 @bp.before_app_request
@@ -103,6 +133,13 @@ def topic_thread(post: Post) -> list[Post]:
     )
 
 
+def local_target(target: str) -> str:
+    """A path on this site to go back to; anything else (another host) goes home."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("queue.index")
+
+
 def login_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Signed-in users only; with roles, only those roles (admin may do everything)."""
 
@@ -139,13 +176,18 @@ def login():  # type: ignore[no-untyped-def]
             db().commit()
             session.clear()
             session["user_id"] = user.id
-            target = request.args.get("next", "")
-            return redirect(
-                target
-                if target.startswith("/") and not target.startswith("//")
-                else url_for("queue.index")
-            )
+            return redirect(local_target(request.args.get("next", "")))
     return render_template("login.html", error=error), (401 if error else 200)
+
+
+@bp.get("/lang/<code>")
+def language(code: str):  # type: ignore[no-untyped-def]
+    """Switch the console's language for this session (Chinese by default)."""
+    from forumbot.web import LANGUAGES
+
+    if code in LANGUAGES:
+        session["lang"] = code
+    return redirect(local_target(request.args.get("next", "")))
 
 
 @bp.post("/logout")

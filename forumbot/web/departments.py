@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     g,
     render_template,
     request,
@@ -15,7 +14,7 @@ from flask import (
 from sqlalchemy import select
 
 from forumbot.storage.models import Department, DepartmentRequest, utcnow
-from forumbot.web.auth import act, db, login_required, topic_thread
+from forumbot.web.auth import act, db, drafter, login_required, topic_thread
 
 bp = Blueprint("departments", __name__)
 
@@ -50,17 +49,15 @@ def answer(request_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     _own_department(row)
     if request.method == "POST":
-        from forumbot.drafting.engine import Drafter
         from forumbot.review.redraft import answer_request
 
-        settings = current_app.config["FORUMBOT_SETTINGS"]
         return act(
             lambda: answer_request(
                 db(),
                 request_id,
                 request.form.get("answer", ""),
                 actor=g.user.username,
-                drafter=Drafter(kb_threshold=settings["drafting.kb_threshold"]),
+                drafter=drafter(),
             ),
             done=f"已答复请求 #{request_id}，统一回复已进入客服中心待审批队列",
             done_url=url_for("departments.listing"),

@@ -225,6 +225,7 @@ class FollowUpJob:
                     actor=ACTOR,
                     style="followup",
                     reason=f"承诺到期：{followup.excerpt}",
+                    due_at=followup.due_at,
                 )
                 followup.state, followup.followup_draft_id = "drafted", draft.id
             session.commit()

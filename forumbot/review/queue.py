@@ -7,6 +7,7 @@ to the caller, so the CLI, the console and the tests share one set of rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +24,9 @@ from forumbot.review.states import (
     UNPUBLISHED,
 )
 from forumbot.storage.models import Draft, Post, utcnow
+
+# The service level for the first public reply to a post (the queue's "time left").
+FIRST_REPLY = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,11 @@ def _check_revision(draft: Draft, revision: int | None) -> None:
         )
 
 
+def first_reply_due(post: Post) -> datetime:
+    """When the first public reply to ``post`` is due: be prompt, the seeds say; a day at most."""
+    return (post.forum_created_at or post.received_at or utcnow()) + FIRST_REPLY
+
+
 def write_draft(
     session: Session,
     post: Post,
@@ -62,11 +71,14 @@ def write_draft(
     kind: str = "reply",
     state: str = PENDING_APPROVAL,
     reason: str | None = None,
+    due_at: datetime | None = None,
 ) -> Draft:
-    """Put a new draft for ``post`` in the queue."""
+    """Put a new draft for ``post`` in the queue, due by ``due_at`` (default: the first-reply
+    target counted from when the owner posted)."""
     if not text.strip():
         raise ReviewError("回复内容为空 (the reply text is empty)")
     draft = Draft(
+        due_at=due_at or first_reply_due(post),
         post=post,
         text=text,
         style=style,

@@ -85,6 +85,7 @@ def answer_request(
     if department is None:
         raise ReviewError(f"部门 {request.department.code} 不在 config/departments.toml 中")
     draft.text = drafter.with_department_answer(post_view(draft.post), label, answer, department)
+    draft.due_at = request.due_at  # the department's promise is the reply's deadline
     request.state, request.answer = "answered", answer.strip()
     request.answered_by, request.answered_at = actor, utcnow()
     audit.move(

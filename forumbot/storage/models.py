@@ -126,7 +126,7 @@ class Draft(Base):
     __tablename__ = "drafts"
     __table_args__ = (
         Index("ix_drafts_state_lease", "state", "lease_until"),
-        Index("ix_drafts_state_created", "state", "created_at"),
+        Index("ix_drafts_state_due", "state", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -161,6 +161,9 @@ class Draft(Base):
     context: Mapped[str | None] = mapped_column(Text)
     # Who has the draft open in the console, and since when: a second agent sees "someone is
     # on it". Written with a plain UPDATE so that opening a draft does not bump ``revision``.
+    # When the reply should be out: the first-reply target for a new post, the department's
+    # due date for a unified reply, the promise's date for a follow-up. The queue sorts by it.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(255))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -1,4 +1,4 @@
-"""draft claims, queue index and training runs
+"""drafts' due time and claims, queue index, training runs
 
 Revision ID: 0003
 Revises: 0002
@@ -18,9 +18,10 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("drafts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("due_at", sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column("claimed_by", sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column("claimed_at", sa.DateTime(), nullable=True))
-        batch_op.create_index("ix_drafts_state_created", ["state", "created_at"], unique=False)
+        batch_op.create_index("ix_drafts_state_due", ["state", "due_at"], unique=False)
     op.create_table(
         "training_runs",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -40,6 +41,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("training_runs")
     with op.batch_alter_table("drafts", schema=None) as batch_op:
-        batch_op.drop_index("ix_drafts_state_created")
+        batch_op.drop_index("ix_drafts_state_due")
         batch_op.drop_column("claimed_at")
         batch_op.drop_column("claimed_by")
+        batch_op.drop_column("due_at")

@@ -7,6 +7,7 @@ sharing a database never label the same post twice; an edited post goes back to 
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 
@@ -56,6 +57,7 @@ class Labeller:
                         confidence=prediction.confidence,
                         needs_review=prediction.needs_review,
                         model_version=prediction.model_version,
+                        alternatives=json.dumps(prediction.as_json()["alternatives"]),
                         source="model",
                     )
                 )

@@ -90,6 +90,8 @@ class Classification(Base):
     confidence: Mapped[float | None] = mapped_column(Float)
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
     model_version: Mapped[str | None] = mapped_column(String(64))
+    # The model's next-best labels, JSON [{"label": .., "confidence": ..}], for the reviewer.
+    alternatives: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(16))  # "model" or "reviewer"
     created_by: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -107,41 +107,61 @@ def test_post_without_csrf_token_is_refused(app, sessions):
         assert s.get(Draft, 1).state == "pending_approval"
 
 
-def test_approve_with_edit_records_the_agent(app, sessions):
+def test_edited_text_shows_the_diff_then_approves_on_confirmation(app, sessions):
     client = app.test_client()
     login(client)
     page = client.get("/drafts/1").get_data(as_text=True)
+    edited = "感谢反馈，工程部将于3个工作日内上门查看，请保持电话畅通。"
+    shown = client.post(
+        "/drafts/1/approve", data={"csrf_token": token(page), "revision": "1", "text": edited}
+    )
+    html = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and "<ins>，请保持电话畅通</ins>" in html
+    with sessions() as s:
+        assert s.get(Draft, 1).state == "pending_approval"  # nothing approved yet
     response = client.post(
         "/drafts/1/approve",
-        data={
-            "csrf_token": token(page),
-            "revision": "1",
-            "text": "感谢反馈，工程部将于3个工作日内上门查看，请保持电话畅通。",
-        },
+        data={"csrf_token": token(html), "revision": "1", "text": edited, "confirmed": "1"},
     )
     assert response.status_code == 302
     with sessions() as s:
         draft = s.get(Draft, 1)
-        assert draft.state == "approved" and draft.text.endswith("请保持电话畅通。")
+        assert draft.state == "approved" and draft.text == edited
         assert audit.history(s, 1)[-1].actor == "kefu"
+
+
+def test_unchanged_text_approves_in_one_click(app, sessions):
+    client = app.test_client()
+    login(client)
+    page = client.get("/drafts/1").get_data(as_text=True)
+    with sessions() as s:
+        text = s.get(Draft, 1).text
+    response = client.post(
+        "/drafts/1/approve", data={"csrf_token": token(page), "revision": "1", "text": text}
+    )
+    assert response.status_code == 302
+    with sessions() as s:
+        assert s.get(Draft, 1).state == "approved"
 
 
 def test_blocked_text_needs_an_override(app, sessions):
     client = app.test_client()
     login(client)
     page = client.get("/drafts/1").get_data(as_text=True)
-    response = client.post(
-        "/drafts/1/approve",
-        data={
-            "csrf_token": token(page),
-            "revision": "1",
-            "text": "这不归我们管，请您自己去找开发商。",
-        },
-        follow_redirects=True,
-    )
-    assert "回复检查未通过" in response.get_data(as_text=True)
+    blocked = "这不归我们管，请您自己去找开发商。"
+    shown = client.post(
+        "/drafts/1/approve", data={"csrf_token": token(page), "revision": "1", "text": blocked}
+    ).get_data(as_text=True)
+    assert 'class="finding-block"' in shown  # the block is visible before confirming
+    form = {"csrf_token": token(shown), "revision": "1", "text": blocked, "confirmed": "1"}
+    refused = client.post("/drafts/1/approve", data=form, follow_redirects=True)
+    assert "回复检查未通过" in refused.get_data(as_text=True)
     with sessions() as s:
         assert s.get(Draft, 1).state == "pending_approval"
+    client.post("/drafts/1/approve", data={**form, "override": "业主要求原话转达，主管同意"})
+    with sessions() as s:
+        assert s.get(Draft, 1).state == "approved"
+        assert audit.history(s, 1)[-1].action == "approve_override"
 
 
 def test_stale_revision_is_refused(app, sessions):

@@ -20,6 +20,15 @@ LABEL_NAMES_ZH = {
     "unrelated": "与公司无关",
 }
 
+STYLE_NAMES_ZH = {
+    "direct_answer": "直接回答",
+    "specialist": "专业类回复",
+    "interactive": "互动式回复",
+    "redirect_private": "转一对一沟通",
+    "holding": "告知回复",
+    "followup": "跟进回复",
+}
+
 # The style a label gets until the drafting policy (config/) decides otherwise.
 DEFAULT_STYLE: dict[str, str | None] = {
     "engineering": "specialist",

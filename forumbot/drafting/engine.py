@@ -110,8 +110,11 @@ class Drafter:
             rules=self.resources.rules,
         )
 
-    def plan(self, post: PostView, label: str, style: str | None = None) -> DraftPlan:
-        """Plan the draft for a post; ``style`` forces a reviewer's choice of style."""
+    def plan(
+        self, post: PostView, label: str, style: str | None = None, department: str | None = None
+    ) -> DraftPlan:
+        """Plan the draft for a post; ``style`` and ``department`` (a code) force a reviewer's
+        choice of style and of the department that owns the matter."""
         if label == "abuse":
             return DraftPlan(label, None, "flag", ABUSE_PROPOSAL, "pending_approval")
         if label in ("empty", "unrelated"):
@@ -130,21 +133,23 @@ class Drafter:
         assert decision is not None
         if style is not None:
             decision = StyleDecision(style, "reviewer", "审核人选择的回复方式")
-        department = self._department(label, best)
-        ctx = self.context(post, label, department)
+        owner = self._department(label, best)
+        if department is not None:
+            owner = self.resources.departments[department]
+        ctx = self.context(post, label, owner)
         seed = str(post.forum_post_id)
         notes = [] if matched else ["知识库中没有足够接近的条目"]
         if decision.style == "direct_answer":
             if not matched or best is None:
                 notes.append("直接回答需要知识库条目；请补充答复内容或改为专业类回复")
-                ctx["kb_answer"] = PLACEHOLDER.format(department=department.name)
+                ctx["kb_answer"] = PLACEHOLDER.format(department=owner.name)
             else:
                 ctx["kb_answer"] = best.entry.answer
             reply = self.templates.render("direct_answer", ctx, seed)
             state = "pending_approval"
             holding = None
         elif decision.style == "specialist":
-            ctx["department_answer"] = PLACEHOLDER.format(department=department.name)
+            ctx["department_answer"] = PLACEHOLDER.format(department=owner.name)
             reply = self.templates.render("specialist", ctx, seed)
             state = "awaiting_specialist"
             holding = self.templates.render("holding", ctx, seed)
@@ -159,7 +164,7 @@ class Drafter:
             reply,
             state,
             decision,
-            department,
+            owner,
             best,
             matched,
             holding,

@@ -108,12 +108,13 @@ def store_plan(
         kind=plan.kind,
         state=plan.state,
         reason=plan.decision.reason if plan.decision else None,
+        label=plan.label,
     )
     draft.context = context
     ids = [draft.id]
-    if plan.state == "awaiting_specialist" and plan.department is not None:
-        dept = departments[plan.department.code]
-        draft.department_id = dept.id
+    dept = departments[plan.department.code] if plan.department is not None else None
+    draft.department_id = dept.id if dept else None
+    if plan.state == "awaiting_specialist" and dept is not None:
         session.add(
             DepartmentRequest(
                 draft_id=draft.id,
@@ -129,8 +130,9 @@ def store_plan(
                 actor=ACTOR,
                 style="holding",
                 reason="等待专业部门答复期间的告知回复",
+                label=plan.label,
             )
-            holding.context = context
+            holding.context, holding.department_id = context, dept.id
             ids.append(holding.id)
     return ids
 
@@ -226,6 +228,7 @@ class FollowUpJob:
                     style="followup",
                     reason=f"承诺到期：{followup.excerpt}",
                     due_at=followup.due_at,
+                    label=label,
                 )
                 followup.state, followup.followup_draft_id = "drafted", draft.id
             session.commit()

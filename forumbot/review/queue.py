@@ -20,6 +20,7 @@ from forumbot.review.states import (
     FAILED,
     PENDING_APPROVAL,
     PUBLISHING,
+    STATE_NAMES_ZH,
     SUPERSEDED,
     UNPUBLISHED,
 )
@@ -49,11 +50,17 @@ def _check_person(actor: str) -> None:
         raise ReviewError("审批人必须是具体的人 (an approver must be a named person)")
 
 
+def stale_message(draft: Draft, revision: int | None) -> str:
+    """What a reviewer is told when the draft changed after they opened it."""
+    return (
+        f"草稿 #{draft.id} 已被他人修改（版本 {revision} → {draft.revision}，"
+        f"当前状态：{STATE_NAMES_ZH.get(draft.state, draft.state)}），请刷新后重新审阅"
+    )
+
+
 def _check_revision(draft: Draft, revision: int | None) -> None:
     if revision is not None and draft.revision != revision:
-        raise ReviewError(
-            f"草稿 #{draft.id} 已被他人修改（版本 {revision} → {draft.revision}），请刷新后重新审阅"
-        )
+        raise ReviewError(stale_message(draft, revision))
 
 
 def first_reply_due(post: Post) -> datetime:
@@ -72,6 +79,7 @@ def write_draft(
     state: str = PENDING_APPROVAL,
     reason: str | None = None,
     due_at: datetime | None = None,
+    label: str | None = None,
 ) -> Draft:
     """Put a new draft for ``post`` in the queue, due by ``due_at`` (default: the first-reply
     target counted from when the owner posted)."""
@@ -79,6 +87,7 @@ def write_draft(
         raise ReviewError("回复内容为空 (the reply text is empty)")
     draft = Draft(
         due_at=due_at or first_reply_due(post),
+        label=label,
         post=post,
         text=text,
         style=style,

@@ -65,6 +65,36 @@ def restyle(
     return store_plan(session, draft.post, plan, None, departments, utcnow())
 
 
+def send_to_department(
+    session: Session,
+    ref: DraftRef,
+    code: str,
+    *,
+    actor: str,
+    drafter: Drafter,
+    note: str = "",
+) -> list[int]:
+    """Ask a department for the substance: the draft is redone as a specialist reply for that
+    department (with a holding reply for the owner meanwhile); the old draft is superseded."""
+    _check_person(actor)
+    department = drafter.resources.departments.get(code)
+    if department is None:
+        known = ", ".join(sorted(drafter.resources.departments))
+        raise ReviewError(f"部门 {code!r} 不存在，可选：{known}")
+    draft = get_draft(session, ref.id)
+    _check_revision(draft, ref.revision)
+    if draft.kind != "reply" or draft.state not in (PENDING_APPROVAL, FAILED):
+        raise ReviewError(f"草稿 #{draft.id} 当前状态为 {draft.state}，不能转交专业部门")
+    label = latest_label(session, draft.post) or "inquiry"
+    why = f"转交{department.name}提供答复意见" + (f"：{note.strip()}" if note.strip() else "")
+    audit.move(session, draft, SUPERSEDED, actor=actor, action="send_to_department", reason=why)
+    departments = sync_departments(session, drafter.resources.departments)
+    plan = drafter.plan(post_view(draft.post), label, style="specialist", department=code)
+    if note.strip():
+        plan.notes.append(f"客服中心备注：{note.strip()}")
+    return store_plan(session, draft.post, plan, None, departments, utcnow())
+
+
 def answer_request(
     session: Session, request_id: int, answer: str, *, actor: str, drafter: Drafter
 ) -> Draft:

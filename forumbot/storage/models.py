@@ -136,9 +136,12 @@ class Draft(Base):
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32), default="reply")
+    # The label the draft was written under (the queue filters on it).
+    label: Mapped[str | None] = mapped_column(String(32))
     style: Mapped[str | None] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(32), index=True)
+    # The department that owns the matter (for a specialist draft: the one asked to answer).
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     # The post version the text answers; a newer post version makes the draft stale.
     post_version: Mapped[int] = mapped_column(Integer, default=1)

@@ -50,6 +50,7 @@ def create_app(
         models_admin,
         moderation,
         queue,
+        timing,
         webhook,
     )
     from forumbot.web.users import ROLE_NAMES_ZH
@@ -86,6 +87,7 @@ def create_app(
         app.jinja_env.globals.update(
             role_names=ROLE_NAMES_ZH, languages=LANGUAGES, console_language=console_language
         )
+        app.jinja_env.filters.update(time_left=timing.time_left, ago=timing.ago)
 
         @app.after_request
         def security_headers(response):  # type: ignore[no-untyped-def]

@@ -112,9 +112,16 @@ def close_db(_exc: BaseException | None) -> None:
         database.close()
 
 
-def act(action: Callable[[], Any], *, done: str, done_url: str, retry_url: str) -> Any:
-    """Run a reviewer's action in the request's session: commit and go on, or roll back and
-    show the refusal (stale revision, checker block, …) on the page the person came from."""
+def act(
+    action: Callable[[], Any],
+    *,
+    done: str,
+    done_url: str | Callable[[], str],
+    retry_url: str,
+) -> Any:
+    """Run a reviewer's action in the request's session: commit and go on (``done_url`` may
+    be computed after the action, e.g. the new draft's page), or roll back and show the
+    refusal (stale revision, checker block, …) on the page the person came from."""
     try:
         action()
         db().commit()
@@ -123,7 +130,7 @@ def act(action: Callable[[], Any], *, done: str, done_url: str, retry_url: str) 
         flash(str(exc), "error")
         return redirect(retry_url)
     flash(done, "ok")
-    return redirect(done_url)
+    return redirect(done_url() if callable(done_url) else done_url)
 
 
 def topic_thread(post: Post) -> list[Post]:

@@ -1,24 +1,105 @@
-"""The agents' queue: list drafts, read one with its post and findings, approve or reject."""
+"""The agents' queue: find drafts, read one in its thread with the model's reasons, and act:
+approve (with the diff when edited), reject, relabel, restyle, send to a department."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
-from sqlalchemy import select
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, nulls_last, select
+from sqlalchemy.orm import selectinload
 
-from forumbot.classify.labels import LABEL_NAMES_ZH, LABELS, STYLES
-from forumbot.review import audit, queue
+from forumbot.classify.labeller import latest_classification
+from forumbot.classify.labels import LABEL_NAMES_ZH, LABELS, STYLE_NAMES_ZH, STYLES
+from forumbot.review import audit, claims, queue
+from forumbot.review.diff import text_diff
 from forumbot.review.queue import DraftRef
-from forumbot.review.states import STATE_NAMES_ZH, STATES
-from forumbot.storage.models import Draft, Post
-from forumbot.web.auth import act, db, login_required, topic_thread
+from forumbot.review.states import (
+    AWAITING_SPECIALIST,
+    FAILED,
+    PENDING_APPROVAL,
+    STATE_NAMES_ZH,
+    STATES,
+)
+from forumbot.storage.models import Department, Draft, utcnow
+from forumbot.web.auth import act, db, drafter, login_required, settings, topic_thread
 
 bp = Blueprint("queue", __name__)
 PAGE = 50
-
-
 HOME = {"specialist": "departments.listing", "moderator": "moderation.listing"}
+# Age filter: drafts waiting longer than this (or past their due time).
+AGES = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "72h": timedelta(hours=72)}
+SORTS = ("due", "newest", "oldest")
+ACTIONABLE = (PENDING_APPROVAL, AWAITING_SPECIALIST, FAILED)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the agent asked the queue for, read leniently from the query string."""
+
+    state: str = PENDING_APPROVAL
+    style: str | None = None
+    label: str | None = None
+    department: str | None = None
+    age: str | None = None
+    sort: str = "due"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Any) -> QueueFilter:
+        state = args.get("state", PENDING_APPROVAL)
+        style = args.get("style") or None
+        return cls(
+            state=state if state in STATES or state == "all" else PENDING_APPROVAL,
+            style=style if style in STYLE_NAMES_ZH else None,
+            label=args.get("label") if args.get("label") in LABELS else None,
+            department=args.get("department") or None,
+            age=args.get("age") if args.get("age") in (*AGES, "overdue") else None,
+            sort=args.get("sort") if args.get("sort") in SORTS else "due",
+            page=max(1, args.get("page", 1, type=int) or 1),
+        )
+
+    def apply(self, query: Select[Any], now: datetime) -> Select[Any]:
+        if self.state != "all":
+            query = query.where(Draft.state == self.state)
+        if self.style:
+            query = query.where(Draft.style == self.style)
+        if self.label:
+            query = query.where(Draft.label == self.label)
+        if self.department:
+            query = query.join(Department, Department.id == Draft.department_id).where(
+                Department.code == self.department
+            )
+        if self.age == "overdue":
+            query = query.where(Draft.due_at < now)
+        elif self.age:
+            query = query.where(Draft.created_at <= now - AGES[self.age])
+        return query
+
+    def order(self, query: Select[Any]) -> Select[Any]:
+        if self.sort == "newest":
+            return query.order_by(Draft.created_at.desc(), Draft.id.desc())
+        if self.sort == "oldest":
+            return query.order_by(Draft.created_at, Draft.id)
+        return query.order_by(nulls_last(Draft.due_at.asc()), Draft.id)
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments for a link to this view with some changes (e.g. page)."""
+        values = {
+            "state": self.state,
+            "style": self.style,
+            "label": self.label,
+            "department": self.department,
+            "age": self.age,
+            "sort": self.sort,
+            "page": self.page,
+            **changes,
+        }
+        return {k: v for k, v in values.items() if v not in (None, "", 1) or k == "state"}
 
 
 @bp.get("/")
@@ -27,24 +108,50 @@ def index():  # type: ignore[no-untyped-def]
     return redirect(url_for(HOME.get(g.user.role, "queue.listing")))
 
 
+def _context(draft: Draft) -> dict[str, Any]:
+    return json.loads(draft.context) if draft.context else {}
+
+
 @bp.get("/queue")
 @login_required("agent")
 def listing():  # type: ignore[no-untyped-def]
-    state = request.args.get("state", "pending_approval")
-    style = request.args.get("style") or None
-    query = select(Draft).join(Post).order_by(Draft.created_at).limit(PAGE)
-    if state in STATES:
-        query = query.where(Draft.state == state)
-    if style in STYLES or style == "holding":
-        query = query.where(Draft.style == style)
-    drafts = db().scalars(query).all()
+    wanted = QueueFilter.from_args(request.args)
+    now = utcnow()
+    query = wanted.apply(select(Draft), now)
+    total = db().scalar(wanted.apply(select(func.count(Draft.id)), now)) or 0
+    drafts = (
+        db()
+        .scalars(
+            wanted.order(query)
+            .options(selectinload(Draft.post))
+            .offset((wanted.page - 1) * PAGE)
+            .limit(PAGE)
+        )
+        .all()
+    )
+    minutes = settings()["console.claim_minutes"]
+    rows = [
+        {
+            "draft": d,
+            "context": _context(d),
+            "claim": claims.held_by_other(
+                d.claimed_by, d.claimed_at, g.user.username, now, minutes
+            ),
+        }
+        for d in drafts
+    ]
     return render_template(
         "queue.html",
-        drafts=drafts,
-        state=state,
-        style=style,
+        rows=rows,
+        wanted=wanted,
+        total=total,
+        pages=max(1, -(-total // PAGE)),
+        now=now,
         states=STATES,
-        styles=STYLES,
+        styles=STYLE_NAMES_ZH,
+        labels=LABEL_NAMES_ZH,
+        ages=AGES,
+        departments=db().scalars(select(Department).order_by(Department.id)).all(),
         state_names=STATE_NAMES_ZH,
     )
 
@@ -59,40 +166,91 @@ def _draft_for_user(draft_id: int) -> Draft:
     return draft
 
 
-@bp.get("/drafts/<int:draft_id>")
-@login_required("agent", "moderator")
-def item(draft_id: int):  # type: ignore[no-untyped-def]
-    draft = _draft_for_user(draft_id)
-    context = json.loads(draft.context) if draft.context else {}
+def _page(draft: Draft, **extra: Any) -> str:
+    """The draft page: thread, the model's label with alternatives, findings, actions."""
+    now = utcnow()
+    holder = None
+    if draft.state in ACTIONABLE and g.user.role != "moderator":
+        holder = claims.claim(
+            db(), draft.id, g.user.username, now, settings()["console.claim_minutes"]
+        )
+        db().commit()
+    model_label = latest_classification(db(), draft.post_id)
+    alternatives = (
+        json.loads(model_label.alternatives) if model_label and model_label.alternatives else []
+    )
     return render_template(
         "draft.html",
         draft=draft,
         thread=topic_thread(draft.post),
-        context=context,
+        context=_context(draft),
+        classification=model_label,
+        alternatives=alternatives,
+        holder=holder,
+        now=now,
         label_names=LABEL_NAMES_ZH,
         labels=LABELS,
+        styles=STYLES,
+        style_names=STYLE_NAMES_ZH,
+        departments=drafter().resources.departments,
         state_names=STATE_NAMES_ZH,
         findings=queue.reply_findings(draft),
         history=audit.history(db(), draft.id),
+        **extra,
     )
+
+
+@bp.get("/drafts/<int:draft_id>")
+@login_required("agent", "moderator")
+def item(draft_id: int):  # type: ignore[no-untyped-def]
+    return _page(_draft_for_user(draft_id))
+
+
+def _revision() -> int | None:
+    return request.form.get("revision", type=int)
+
+
+def _back(draft_id: int) -> str:
+    return url_for("queue.item", draft_id=draft_id)
 
 
 @bp.post("/drafts/<int:draft_id>/approve")
 @login_required("agent", "moderator")
 def approve(draft_id: int):  # type: ignore[no-untyped-def]
-    _draft_for_user(draft_id)
+    """Approve as is in one click; an edited text first shows what changed, then is sent."""
+    draft = _draft_for_user(draft_id)
     text = request.form.get("text")
-    return act(
-        lambda: queue.approve(
+    text = text.replace("\r\n", "\n") if text is not None else None
+    if text is not None and text != draft.text and not request.form.get("confirmed"):
+        if draft.revision != _revision():
+            flash(queue.stale_message(draft, _revision()), "error")
+            return redirect(_back(draft_id))
+        from forumbot.drafting.checker import check_reply
+
+        return render_template(
+            "approve_confirm.html",
+            draft=draft,
+            text=text,
+            diff=text_diff(draft.text, text),
+            findings=check_reply(text, post_raw=draft.post.raw) if draft.kind == "reply" else [],
+            override=request.form.get("override", ""),
+        )
+
+    def approve_and_release() -> None:
+        queue.approve(
             db(),
-            DraftRef(draft_id, request.form.get("revision", type=int)),
+            DraftRef(draft_id, _revision()),
             actor=g.user.username,
-            text=text.replace("\r\n", "\n") if text else None,
+            text=text,
             override=request.form.get("override") or None,
-        ),
-        done=f"草稿 #{draft_id} 已批准，将在下次发布时发出",
+        )
+        claims.release(db(), draft_id, g.user.username)
+
+    return act(
+        approve_and_release,
+        done=_("草稿 #%(id)s 已批准，将在下次发布时发出", id=draft_id),
         done_url=url_for("queue.listing"),
-        retry_url=url_for("queue.item", draft_id=draft_id),
+        retry_url=_back(draft_id),
     )
 
 
@@ -100,14 +258,89 @@ def approve(draft_id: int):  # type: ignore[no-untyped-def]
 @login_required("agent", "moderator")
 def reject(draft_id: int):  # type: ignore[no-untyped-def]
     _draft_for_user(draft_id)
-    return act(
-        lambda: queue.reject(
+
+    def reject_and_release() -> None:
+        queue.reject(
             db(),
-            DraftRef(draft_id, request.form.get("revision", type=int)),
+            DraftRef(draft_id, _revision()),
             actor=g.user.username,
             reason=request.form.get("reason", ""),
-        ),
-        done=f"草稿 #{draft_id} 已驳回",
+        )
+        claims.release(db(), draft_id, g.user.username)
+
+    return act(
+        reject_and_release,
+        done=_("草稿 #%(id)s 已驳回", id=draft_id),
         done_url=url_for("queue.listing"),
-        retry_url=url_for("queue.item", draft_id=draft_id),
+        retry_url=_back(draft_id),
+    )
+
+
+def _redo(draft_id: int, action: Any, done: str) -> Any:
+    """Run an action that replaces the draft with new ones and open the first new draft."""
+    made: list[int] = []
+    return act(
+        lambda: made.extend(action()),
+        done=done,
+        done_url=lambda: _back(made[0]) if made else url_for("queue.listing"),
+        retry_url=_back(draft_id),
+    )
+
+
+@bp.post("/drafts/<int:draft_id>/relabel")
+@login_required("agent")
+def relabel(draft_id: int):  # type: ignore[no-untyped-def]
+    """A correction: the post gets a person's label (kept for training) and is drafted again."""
+    from forumbot.review.redraft import relabel as relabel_post
+
+    draft = _draft_for_user(draft_id)
+    label = request.form.get("label", "")
+    return _redo(
+        draft_id,
+        lambda: relabel_post(
+            db(),
+            draft.post,
+            label,
+            actor=g.user.username,
+            drafter=drafter(),
+            reason=request.form.get("reason", ""),
+        ),
+        _("已重新分类为%(label)s，草稿已按新标签重写", label=_(LABEL_NAMES_ZH.get(label, label))),
+    )
+
+
+@bp.post("/drafts/<int:draft_id>/restyle")
+@login_required("agent")
+def restyle(draft_id: int):  # type: ignore[no-untyped-def]
+    from forumbot.review.redraft import restyle as restyle_draft
+
+    _draft_for_user(draft_id)
+    style = request.form.get("style", "")
+    return _redo(
+        draft_id,
+        lambda: restyle_draft(
+            db(), DraftRef(draft_id, _revision()), style, actor=g.user.username, drafter=drafter()
+        ),
+        _("已改为%(style)s，草稿已重写", style=_(STYLE_NAMES_ZH.get(style, style))),
+    )
+
+
+@bp.post("/drafts/<int:draft_id>/send")
+@login_required("agent")
+def send_to_department(draft_id: int):  # type: ignore[no-untyped-def]
+    from forumbot.review.redraft import send_to_department as send
+
+    _draft_for_user(draft_id)
+    code = request.form.get("department", "")
+    return _redo(
+        draft_id,
+        lambda: send(
+            db(),
+            DraftRef(draft_id, _revision()),
+            code,
+            actor=g.user.username,
+            drafter=drafter(),
+            note=request.form.get("note", ""),
+        ),
+        _("已转交专业部门，部门答复后统一回复会回到待审批队列"),
     )

@@ -20,6 +20,7 @@ def upgrade() -> None:
     with op.batch_alter_table("classifications", schema=None) as batch_op:
         batch_op.add_column(sa.Column("alternatives", sa.Text(), nullable=True))
     with op.batch_alter_table("drafts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("label", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("due_at", sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column("claimed_by", sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column("claimed_at", sa.DateTime(), nullable=True))
@@ -47,5 +48,6 @@ def downgrade() -> None:
         batch_op.drop_column("claimed_at")
         batch_op.drop_column("claimed_by")
         batch_op.drop_column("due_at")
+        batch_op.drop_column("label")
     with op.batch_alter_table("classifications", schema=None) as batch_op:
         batch_op.drop_column("alternatives")

@@ -17,6 +17,7 @@ from forumbot.classify.labeller import latest_classification
 from forumbot.classify.labels import LABEL_NAMES_ZH, LABELS, STYLE_NAMES_ZH, STYLES
 from forumbot.review import audit, claims, queue
 from forumbot.review.diff import text_diff
+from forumbot.review.errors import ReviewError
 from forumbot.review.queue import DraftRef
 from forumbot.review.states import (
     AWAITING_SPECIALIST,
@@ -214,29 +215,36 @@ def _back(draft_id: int) -> str:
     return url_for("queue.item", draft_id=draft_id)
 
 
+def _confirm_page(draft: Draft, text: str, error: str | None = None) -> str:
+    """The edited text beside the draft, with the checker's findings, to confirm or fix."""
+    from forumbot.drafting.checker import check_reply
+
+    return render_template(
+        "approve_confirm.html",
+        draft=draft,
+        text=text,
+        diff=text_diff(draft.text, text),
+        findings=check_reply(text, post_raw=draft.post.raw) if draft.kind == "reply" else [],
+        override=request.form.get("override", ""),
+        error=error,
+    )
+
+
 @bp.post("/drafts/<int:draft_id>/approve")
 @login_required("agent", "moderator")
 def approve(draft_id: int):  # type: ignore[no-untyped-def]
-    """Approve as is in one click; an edited text first shows what changed, then is sent."""
+    """Approve as is in one click; an edited text first shows what changed, then is sent.
+    A refusal of an edited text keeps the person's text on the page."""
     draft = _draft_for_user(draft_id)
     text = request.form.get("text")
     text = text.replace("\r\n", "\n") if text is not None else None
-    if text is not None and text != draft.text and not request.form.get("confirmed"):
-        if draft.revision != _revision():
-            flash(queue.stale_message(draft, _revision()), "error")
-            return redirect(_back(draft_id))
-        from forumbot.drafting.checker import check_reply
-
-        return render_template(
-            "approve_confirm.html",
-            draft=draft,
-            text=text,
-            diff=text_diff(draft.text, text),
-            findings=check_reply(text, post_raw=draft.post.raw) if draft.kind == "reply" else [],
-            override=request.form.get("override", ""),
-        )
-
-    def approve_and_release() -> None:
+    edited = text is not None and text != draft.text
+    if edited and draft.revision != _revision():
+        flash(queue.stale_message(draft, _revision()), "error")
+        return redirect(_back(draft_id))
+    if edited and not request.form.get("confirmed"):
+        return _confirm_page(draft, text or "")
+    try:
         queue.approve(
             db(),
             DraftRef(draft_id, _revision()),
@@ -245,13 +253,15 @@ def approve(draft_id: int):  # type: ignore[no-untyped-def]
             override=request.form.get("override") or None,
         )
         claims.release(db(), draft_id, g.user.username)
-
-    return act(
-        approve_and_release,
-        done=_("草稿 #%(id)s 已批准，将在下次发布时发出", id=draft_id),
-        done_url=url_for("queue.listing"),
-        retry_url=_back(draft_id),
-    )
+        db().commit()
+    except ReviewError as exc:
+        db().rollback()
+        if edited:
+            return _confirm_page(_draft_for_user(draft_id), text or "", error=str(exc))
+        flash(str(exc), "error")
+        return redirect(_back(draft_id))
+    flash(_("草稿 #%(id)s 已批准，将在下次发布时发出", id=draft_id), "ok")
+    return redirect(url_for("queue.listing"))
 
 
 @bp.post("/drafts/<int:draft_id>/reject")

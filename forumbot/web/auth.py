@@ -21,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -172,12 +173,12 @@ def login():  # type: ignore[no-untyped-def]
         key = f"{request.remote_addr}|{name.strip().lower()}"
         throttle: LoginThrottle = current_app.config["FORUMBOT_LOGIN_THROTTLE"]
         if throttle.blocked(key):
-            error = "登录失败次数过多，请 5 分钟后再试"
+            error = _("登录失败次数过多，请 5 分钟后再试")
             return render_template("login.html", error=error), 429
         user = authenticate(db(), name, request.form.get("password", ""))
         if user is None:
             throttle.failed(key)
-            error = "用户名或密码不正确"
+            error = _("用户名或密码不正确")
         else:
             throttle.reset(key)
             db().commit()

@@ -11,6 +11,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from forumbot.storage.models import Department, DepartmentRequest, utcnow
@@ -59,7 +60,7 @@ def answer(request_id: int):  # type: ignore[no-untyped-def]
                 actor=g.user.username,
                 drafter=drafter(),
             ),
-            done=f"已答复请求 #{request_id}，统一回复已进入客服中心待审批队列",
+            done=_("已答复请求 #%(id)s，统一回复已进入客服中心待审批队列", id=request_id),
             done_url=url_for("departments.listing"),
             retry_url=url_for("departments.answer", request_id=request_id),
         )

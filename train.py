@@ -3,6 +3,7 @@
     python train.py                      # train on data/corpus, promote if dev macro-F1 >= current
     python train.py --database URL       # also learn from reviewers' corrections in the database
     python train.py --force              # promote even if worse
+    python train.py --no-promote         # save the candidate only; never touch current.json
     python train.py --rollback           # go back to the previous model
     python train.py --compare            # cross-validate the candidate pipelines (why this model)
 
@@ -27,13 +28,8 @@ from typing import Any
 from forumbot.classify.labels import LABELS
 from forumbot.classify.model import RANDOM_STATE, build_pipeline
 from forumbot.classify.normalize import model_text
-from forumbot.classify.persist import (
-    ModelError,
-    load_current,
-    read_pointer,
-    save_version,
-    write_pointer,
-)
+from forumbot.classify.persist import ModelError, load_current, promote, save_version
+from forumbot.classify.persist import rollback as rollback_pointer
 from forumbot.corpus import CorpusError, Example, load_split
 from forumbot.paths import CORPUS_DIR, MODELS_DIR
 
@@ -258,22 +254,13 @@ def compare(train: list[Example]) -> None:
 
 
 def rollback(models_dir: Path) -> int:
-    pointer = read_pointer(models_dir)
-    previous = list(pointer.get("previous", []))
-    if not previous:
-        print("train.py: no previous model to roll back to", file=sys.stderr)
+    try:
+        was, version = rollback_pointer(models_dir)
+    except ModelError as exc:
+        print(f"train.py: {exc}", file=sys.stderr)
         return 1
-    version = previous.pop()
-    loaded = load_current_version_check(version, models_dir)
-    write_pointer(models_dir, version, loaded, previous)
-    print(f"current model is now {version} (was {pointer['version']})")
+    print(f"current model is now {version} (was {was})")
     return 0
-
-
-def load_current_version_check(version: str, models_dir: Path) -> str:
-    from forumbot.classify.persist import load_version
-
-    return load_version(version, models_dir).metadata["model_sha256"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -282,6 +269,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", type=Path, default=MODELS_DIR)
     parser.add_argument("--database", help="also train on reviewers' corrections in this database")
     parser.add_argument("--force", action="store_true", help="promote even if dev macro-F1 drops")
+    parser.add_argument(
+        "--no-promote",
+        action="store_true",
+        help="save the candidate for review; never change models/current.json",
+    )
     parser.add_argument("--rollback", action="store_true", help="make the previous model current")
     parser.add_argument("--compare", action="store_true", help="cross-validate candidate pipelines")
     parser.add_argument("--version", help="version name (default: time and data hash)")
@@ -338,7 +330,7 @@ def train_and_promote(train: list[Example], dev: list[Example], n_fixes: int, ar
     }
     version_dir = args.models / version
     step(f"saving {version_dir}")
-    sha = save_version(pipeline, version_dir, meta)
+    save_version(pipeline, version_dir, meta)
     (version_dir / "metrics.json").write_text(
         json.dumps({"dev": dev_report, "cv": cv}, indent=2) + "\n", encoding="utf-8"
     )
@@ -348,20 +340,18 @@ def train_and_promote(train: list[Example], dev: list[Example], n_fixes: int, ar
         f"dev split, macro-F1 {dev_report['macro_f1']:.3f}",
     )
     (version_dir / "MODEL_CARD.md").write_text(model_card(version, meta), encoding="utf-8")
-    current = evaluate_current(x_dev, y_dev, args.models)
     new = dev_report["macro_f1"]
+    if args.no_promote:
+        print(f"\nsaved candidate {version}: dev macro-F1 {new:.4f} (not promoted: --no-promote)")
+        return 0
+    current = evaluate_current(x_dev, y_dev, args.models)
     if current is not None and new < current and not args.force:
         print(
             f"\nnot promoted: dev macro-F1 {new:.4f} is below the current model's "
             f"{current:.4f} (use --force to promote anyway)"
         )
         return 0
-    try:
-        pointer = read_pointer(args.models)
-        previous = [*pointer.get("previous", []), pointer["version"]]
-    except ModelError:
-        previous = []
-    write_pointer(args.models, version, sha, previous)
+    promote(args.models, version)
     was = "none" if current is None else f"{current:.4f}"
     print(f"\npromoted {version}: dev macro-F1 {new:.4f} (current was {was})")
     return 0

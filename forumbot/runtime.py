@@ -25,6 +25,7 @@ from forumbot.discourse import DiscourseClient, DiscourseError
 from forumbot.drafting.engine import Drafter
 from forumbot.drafting.job import DraftingJob, FollowUpJob
 from forumbot.intake.poller import Poller
+from forumbot.paths import MODELS_DIR
 from forumbot.publish.publisher import Publisher
 from forumbot.storage.database import check_schema, make_engine, session_factory
 
@@ -123,7 +124,7 @@ def make_labeller(settings: Settings, sessions: sessionmaker[Session]) -> Labell
         log.warning("posts will wait unlabelled: %s", exc)
         return None
     classifier.classify("预热")  # load jieba's dictionary now, not inside the first job
-    return Labeller(sessions, classifier)
+    return Labeller(sessions, classifier, models_dir=MODELS_DIR)  # follows promotions
 
 
 def guarded(name: str, job: Callable[[], Any]) -> Callable[[], None]:

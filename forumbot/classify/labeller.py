@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from forumbot.classify.classifier import Classifier, PostInput
+from forumbot.classify.persist import POINTER_FILE, ModelError, load_version, read_pointer
 from forumbot.storage.models import Classification
 from forumbot.storage.stages import LABELLED, RECEIVED, advance, waiting
 
@@ -36,9 +38,43 @@ class Labeller:
     sessions: sessionmaker[Session]
     classifier: Classifier
     batch_size: int = 200
+    # When set, a model promoted in this folder (current.json) is picked up without a restart.
+    models_dir: Path | None = None
+    _pointer_seen: tuple[int, int, int] | None = field(default=None, init=False, repr=False)
+
+    def refresh_model(self) -> bool:
+        """Switch to the model current.json names if it changed since the last look.
+
+        Cheap when nothing changed (one stat). A new model that fails to load (checksum,
+        labels, missing file) is logged and the old one kept until current.json changes again.
+        Returns True when the classifier was replaced."""
+        if self.models_dir is None:
+            return False
+        try:
+            stat = (self.models_dir / POINTER_FILE).stat()
+        except OSError:
+            return False  # no pointer (being replaced, or deleted): keep labelling as before
+        seen = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        if seen == self._pointer_seen:
+            return False
+        self._pointer_seen = seen
+        old = self.classifier.model
+        try:
+            pointer = read_pointer(self.models_dir)
+            version, sha = str(pointer["version"]), pointer.get("model_sha256")
+            if version == old.version and sha in (None, old.metadata.get("model_sha256")):
+                return False
+            loaded = load_version(version, self.models_dir, sha)
+        except (ModelError, KeyError, TypeError) as exc:
+            log.error("keeping model %s: the new current model is unusable: %s", old.version, exc)
+            return False
+        self.classifier = Classifier(loaded, self.classifier.review_threshold)
+        log.info("switched model %s -> %s", old.version, loaded.version)
+        return True
 
     def run_once(self) -> int:
         """Label up to ``batch_size`` waiting posts; returns how many this worker labelled."""
+        self.refresh_model()
         with self.sessions() as session:
             posts = waiting(session, RECEIVED, self.batch_size)
             if not posts:

@@ -136,3 +136,51 @@ def load_version(
 def load_current(models_dir: Path = MODELS_DIR) -> LoadedModel:
     pointer = read_pointer(models_dir)
     return load_version(pointer["version"], models_dir, pointer.get("model_sha256"))
+
+
+def read_metadata(version: str, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
+    """A version's figures (metadata.json) without loading its model, for reports."""
+    path = models_dir / version / METADATA_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"model {version}: {path} is missing") from None
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"model {version}: {path} is not valid JSON ({exc.msg})") from None
+
+
+def list_versions(models_dir: Path = MODELS_DIR) -> list[str]:
+    """Every version directory that has its metadata, by name."""
+    if not models_dir.is_dir():
+        return []
+    return sorted(p.name for p in models_dir.iterdir() if (p / METADATA_FILE).is_file())
+
+
+def promote(models_dir: Path, version: str) -> str | None:
+    """Make ``version`` current after checking it loads (checksum, trusted types, labels);
+    the model it replaces goes on the rollback chain. Returns that model's version.
+
+    Promoting the current version again only re-pins its checksum (a retrained same name)."""
+    loaded = load_version(version, models_dir)
+    try:
+        pointer = read_pointer(models_dir)
+    except ModelError:
+        pointer = {}  # no usable pointer: start a new chain
+    was = pointer.get("version")
+    chain = [*pointer.get("previous", []), *([was] if was else [])]
+    write_pointer(
+        models_dir, version, loaded.metadata["model_sha256"], [v for v in chain if v != version]
+    )
+    return was
+
+
+def rollback(models_dir: Path) -> tuple[str, str]:
+    """Go back to the last model on the chain (checked like a promotion); returns (from, to)."""
+    pointer = read_pointer(models_dir)
+    previous = list(pointer.get("previous", []))
+    if not previous:
+        raise ModelError("no previous model to roll back to")
+    version = previous.pop()
+    loaded = load_version(version, models_dir)
+    write_pointer(models_dir, version, loaded.metadata["model_sha256"], previous)
+    return pointer["version"], version

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import io
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -21,6 +22,7 @@ from babel.messages.pofile import read_po, write_po
 WEB_DIR = Path(__file__).resolve().parent
 PO_FILE = WEB_DIR / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 MO_FILE = PO_FILE.with_suffix(".mo")
+FIXED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 
 
@@ -65,8 +67,14 @@ def update() -> Catalog:
 
 
 def compiled(catalog: Catalog) -> bytes:
+    """The .mo bytes under a fixed header (no creation time), so the same translations always
+    compile to the same bytes, whether the catalogue was just updated or read back from the .po."""
+    stable = Catalog(locale="en", domain="messages", project="forumbot", creation_date=FIXED_DATE)
+    for message in catalog:
+        if message.id:
+            stable.add(message.id, message.string, flags=message.flags)
     out = io.BytesIO()
-    write_mo(out, catalog)
+    write_mo(out, stable)
     return out.getvalue()
 
 

@@ -1,6 +1,9 @@
-"""Console accounts: roles, password hashing (Argon2id) and the checks at login."""
+"""Console accounts: roles, password hashing (Argon2id), the checks at login, and the admin's
+changes (role, department, deactivation, password reset)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -24,8 +27,36 @@ MIN_PASSWORD = 10
 _hasher = PasswordHasher()
 
 
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ReviewError(f"密码至少需要 {MIN_PASSWORD} 个字符")
+
+
+def _department_id(
+    session: Session, role: str, department: str | None, departments_file: Path | None
+) -> int | None:
+    """The department row of a specialist (who belongs to exactly one); None for other roles."""
+    if role != "specialist":
+        return None
+    if not department:
+        raise ReviewError(
+            "专业部门账号需要指定所属部门（--department：engineering、planning、sales、property、service）"
+        )
+    configured = load_departments(departments_file or CONFIG_DIR / "departments.toml")[0]
+    known = sync_departments(session, configured)
+    if department not in configured:
+        raise ReviewError(f"部门 {department} 不存在，可选：{', '.join(sorted(configured))}")
+    return known[department].id
+
+
 def add_user(
-    session: Session, username: str, password: str, role: str, department: str | None = None
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    department: str | None = None,
+    *,
+    departments_file: Path | None = None,
 ) -> User:
     """Create an account; a specialist belongs to exactly one department."""
     username = username.strip()
@@ -33,26 +64,65 @@ def add_user(
         raise ReviewError("用户名不能为空，也不能包含冒号")
     if role not in ROLES:
         raise ReviewError(f"未知角色 {role!r}，可选：{', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise ReviewError(f"密码至少需要 {MIN_PASSWORD} 个字符")
+    _check_password(password)
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise ReviewError(f"用户 {username} 已存在")
-    dept_id = None
-    if role == "specialist":
-        if not department:
-            raise ReviewError(
-                "专业部门账号需要 --department（engineering、planning、sales、property、service）"
-            )
-        known = sync_departments(session, load_departments(CONFIG_DIR / "departments.toml")[0])
-        if department not in known:
-            raise ReviewError(f"部门 {department} 不存在，可选：{', '.join(sorted(known))}")
-        dept_id = known[department].id
+    dept_id = _department_id(session, role, department, departments_file)
     user = User(
         username=username, role=role, department_id=dept_id, password_hash=_hasher.hash(password)
     )
     session.add(user)
     session.flush()
     return user
+
+
+def _other_active_admins(session: Session, user: User) -> int:
+    return len(
+        session.scalars(
+            select(User.id).where(User.role == "admin", User.active, User.id != user.id)
+        ).all()
+    )
+
+
+def change_role(
+    session: Session,
+    user: User,
+    role: str,
+    department: str | None,
+    *,
+    by: User,
+    departments_file: Path | None = None,
+) -> None:
+    """Give an account another role or department. Nobody takes admin away from themselves,
+    and the last active admin stays one, so the console always has someone to run it."""
+    if role not in ROLES:
+        raise ReviewError(f"未知角色 {role!r}，可选：{', '.join(ROLES)}")
+    if user.role == "admin" and role != "admin":
+        if user.id == by.id:
+            raise ReviewError("不能取消自己的管理员角色（否则无人能管理系统）")
+        if user.active and _other_active_admins(session, user) == 0:
+            raise ReviewError("这是最后一个启用中的管理员账号，不能改为其他角色")
+    user.department_id = _department_id(session, role, department, departments_file)
+    user.role = role
+    session.flush()
+
+
+def set_active(session: Session, user: User, active: bool, *, by: User) -> None:
+    """Deactivate (signed out at the next request, cannot log in) or reactivate an account."""
+    if not active:
+        if user.id == by.id:
+            raise ReviewError("不能停用自己的账号")
+        if user.role == "admin" and _other_active_admins(session, user) == 0:
+            raise ReviewError("这是最后一个启用中的管理员账号，不能停用")
+    user.active = active
+    session.flush()
+
+
+def reset_password(session: Session, user: User, password: str) -> None:
+    """Set a new password that the admin passes on to the person."""
+    _check_password(password)
+    user.password_hash = _hasher.hash(password)
+    session.flush()
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

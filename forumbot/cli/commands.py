@@ -118,23 +118,42 @@ def sandbox_cmd(
 @click.command("serve")
 @click.option("--host", default=None, help="Default: console.host from the settings.")
 @click.option("--port", default=None, type=int, help="Default: console.port from the settings.")
+@click.option(
+    "--threads",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="Worker threads answering requests at the same time (default 8).",
+)
 @click.pass_context
-def serve_cmd(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Serve the web side (health check and the Discourse webhook endpoint)."""
-    from werkzeug.serving import run_simple
-
+def serve_cmd(ctx: click.Context, host: str | None, port: int | None, threads: int | None) -> None:
+    """Serve the web side (console, health check, Discourse webhook) with waitress."""
     from forumbot.runtime import open_database
     from forumbot.web import create_app
+    from forumbot.web.server import DEFAULT_THREADS, ConsoleServer
 
     settings = settings_from(ctx)
     engine, sessions = open_database(settings)
-    app = create_app(settings, sessions)
-    host = host or settings["console.host"]
-    port = port or settings["console.port"]
-    click.echo(f"serving on http://{host}:{port}")
-    if not settings.secrets.get("FORUMBOT_SECRET_KEY"):
-        click.echo("console disabled: set FORUMBOT_SECRET_KEY to serve the review pages", err=True)
     try:
-        run_simple(host, port, app, threaded=True)
+        app = create_app(settings, sessions)
+        host = host or settings["console.host"]
+        port = settings["console.port"] if port is None else port
+        try:
+            server = ConsoleServer(app, host, port, threads=threads or DEFAULT_THREADS)
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+        def stop(signum: int, _frame: FrameType | None) -> None:
+            log.info("signal %s: finishing the requests in progress, then stopping", signum)
+            server.stop()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        click.echo(f"serving on {server.url} ({server.threads} threads)")
+        if not settings.secrets.get("FORUMBOT_SECRET_KEY"):
+            click.echo(
+                "console disabled: set FORUMBOT_SECRET_KEY to serve the review pages", err=True
+            )
+        server.run()
+        click.echo("stopped")
     finally:
         engine.dispose()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -92,11 +91,10 @@ def demo_cmd(
     ctx: click.Context, port: int, web_port: int, generate: float, duration: float
 ) -> None:
     """Run the sandbox forum, the bot and the web side together, and show posts arriving."""
-    from werkzeug.serving import make_server
-
     from forumbot.sandbox.server import SandboxServer, build_forum
     from forumbot.sandbox.settings import SandboxSettings
     from forumbot.web import create_app
+    from forumbot.web.server import ConsoleServer
 
     os.environ.setdefault("FORUMBOT_SECRET_KEY", secrets.token_hex(32))
     os.environ.setdefault("DISCOURSE_API_KEY", DEMO_KEY)
@@ -119,8 +117,7 @@ def demo_cmd(
     scheduler = BackgroundScheduler(timezone="UTC")
     schedule_jobs(scheduler, bot, settings)
     scheduler.start()
-    web = make_server("127.0.0.1", web_port, create_app(settings, bot.sessions), threaded=True)
-    threading.Thread(target=web.serve_forever, daemon=True).start()
+    web = ConsoleServer(create_app(settings, bot.sessions), "127.0.0.1", web_port).start()
 
     db = settings["database.url"]
     accounts = "\n".join(
@@ -154,6 +151,6 @@ forumbot 演示已启动 / demo running
         click.echo("stopping…")
     finally:
         scheduler.shutdown(wait=True)
-        web.shutdown()
+        web.close()
         sandbox.stop()
         bot.close()

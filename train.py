@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import platform
 import sys
 import time
@@ -267,7 +268,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS_DIR)
     parser.add_argument("--models", type=Path, default=MODELS_DIR)
-    parser.add_argument("--database", help="also train on reviewers' corrections in this database")
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("FORUMBOT_TRAIN_DATABASE_URL"),
+        help="also train on reviewers' corrections in this database "
+        "(default: $FORUMBOT_TRAIN_DATABASE_URL, which keeps a password off the command line)",
+    )
     parser.add_argument("--force", action="store_true", help="promote even if dev macro-F1 drops")
     parser.add_argument(
         "--no-promote",

@@ -20,7 +20,14 @@ DEFAULT_CONFIG_PATH = Path("config") / "forumbot.toml"
 
 # FORUMBOT_* variables that are not settings: the config file path, the reviewer's name for
 # the queue commands, and the test suite's database.
-NON_SETTING_VARS = frozenset({"FORUMBOT_CONFIG", "FORUMBOT_REVIEWER", "FORUMBOT_TEST_DATABASE_URL"})
+NON_SETTING_VARS = frozenset(
+    {
+        "FORUMBOT_CONFIG",
+        "FORUMBOT_REVIEWER",
+        "FORUMBOT_TEST_DATABASE_URL",
+        "FORUMBOT_TRAIN_DATABASE_URL",
+    }
+)
 
 SECRET_NAMES = (
     "DISCOURSE_API_KEY",

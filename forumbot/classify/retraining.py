@@ -61,15 +61,13 @@ _children: dict[int, _Child] = {}
 _lock = threading.RLock()
 
 
-def train_command(
-    *, database_url: str, models_dir: Path, corpus_dir: Path, version: str
-) -> list[str]:
+def train_command(*, models_dir: Path, corpus_dir: Path, version: str) -> list[str]:
+    """train.py's arguments; the database URL goes in the environment (it may hold a
+    password, and a command line is visible to every user of the machine)."""
     return [
         sys.executable,
         str(TRAIN_SCRIPT),
         "--no-promote",
-        "--database",
-        database_url,
         "--models",
         str(models_dir),
         "--corpus",
@@ -118,7 +116,6 @@ def start(
             details={"version": version},
         )
         command = train_command(
-            database_url=database_url,
             models_dir=models_dir,
             corpus_dir=corpus_dir,
             version=version,
@@ -133,7 +130,11 @@ def start(
                 encoding="utf-8",
                 errors="replace",
                 cwd=PROJECT_ROOT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env={
+                    **os.environ,
+                    "PYTHONUNBUFFERED": "1",
+                    "FORUMBOT_TRAIN_DATABASE_URL": database_url,
+                },
             )
         except OSError as exc:
             session.rollback()

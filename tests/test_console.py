@@ -268,3 +268,10 @@ def test_moderator_sees_and_approves_abuse_proposals(app, sessions, drafted):
     login(agent, "kefu")
     assert agent.get("/moderation").status_code == 403
     assert agent.get("/department").status_code == 403
+
+
+def test_agents_leave_abuse_proposals_to_moderators(app, drafted):
+    client = app.test_client()
+    login(client)
+    assert f'data-draft="{drafted["flag"]}"' not in client.get("/queue").get_data(as_text=True)
+    assert client.get(f"/drafts/{drafted['flag']}").status_code == 403

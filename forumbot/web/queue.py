@@ -66,6 +66,7 @@ class QueueFilter:
         )
 
     def apply(self, query: Select[Any], now: datetime) -> Select[Any]:
+        query = query.where(Draft.kind == "reply")  # moderation proposals have their own page
         if self.state != "all":
             query = query.where(Draft.state == self.state)
         if self.style:
@@ -168,12 +169,15 @@ def listing():  # type: ignore[no-untyped-def]
 
 
 def _draft_for_user(draft_id: int) -> Draft:
-    """The draft, if this user may act on it: moderators only on moderation proposals."""
+    """The draft, if this user may act on it: moderators only on moderation proposals,
+    agents only on replies."""
     draft = db().get(Draft, draft_id)
     if draft is None:
         abort(404)
     if g.user.role == "moderator" and draft.kind != "flag":
         abort(403)
+    if g.user.role == "agent" and draft.kind == "flag":
+        abort(403)  # flagging or hiding a post is the moderators' decision
     return draft
 
 

@@ -150,28 +150,14 @@ def edit_department(
 # --- knowledge base ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class EntryForm:
-    """A knowledge-base entry as the admin filled it in."""
-
-    id: str
-    title: str
-    questions: tuple[str, ...]
-    keywords: tuple[str, ...]
-    answer: str
-    department: str
+# The admin's form is a KnowledgeEntry as typed in, checked before it is written.
+EntryForm = KnowledgeEntry
 
 
 def split_list(value: str, *, commas: bool = False) -> tuple[str, ...]:
     """Lines of a textarea (and, for keywords, comma-separated items), blanks dropped."""
     separators = r"[\n,，、;；]" if commas else r"\n"
     return tuple(item.strip() for item in re.split(separators, value) if item.strip())
-
-
-def entry_form(entry: KnowledgeEntry) -> EntryForm:
-    return EntryForm(
-        entry.id, entry.title, entry.questions, entry.keywords, entry.answer, entry.department
-    )
 
 
 def _check_entry(entry: EntryForm, departments: Iterable[str]) -> None:

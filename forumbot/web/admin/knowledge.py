@@ -14,7 +14,6 @@ from forumbot.drafting.edits import (
     EditError,
     EntryForm,
     edit_entry,
-    entry_form,
     load_candidate,
     normalise_text,
     preview_knowledge,
@@ -87,7 +86,7 @@ def knowledge_edit(entry_id: str):  # type: ignore[no-untyped-def]
     if not found:
         abort(404)
     post = preview_post(None, "direct_answer")
-    return _knowledge_page(entry_form(found[0]), entry_id, str(post.forum_post_id) if post else "")
+    return _knowledge_page(found[0], entry_id, str(post.forum_post_id) if post else "")
 
 
 def _entry_from_form() -> tuple[EntryForm, str]:

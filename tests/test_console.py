@@ -275,3 +275,21 @@ def test_agents_leave_abuse_proposals_to_moderators(app, drafted):
     login(client)
     assert f'data-draft="{drafted["flag"]}"' not in client.get("/queue").get_data(as_text=True)
     assert client.get(f"/drafts/{drafted['flag']}").status_code == 403
+
+
+def test_sign_in_failure_and_sign_out_are_audited(app, sessions):
+    from forumbot.storage.models import AuditEntry
+
+    client = app.test_client()
+    login(client, password="not the password")
+    login(client)
+    page = client.get("/queue").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": token(page)})
+    with sessions() as s:
+        rows = s.scalars(select(AuditEntry).where(AuditEntry.entity_type == "user")).all()
+        assert [(r.actor, r.action) for r in rows] == [
+            ("system:console", "login_failed"),
+            ("kefu", "login"),
+            ("kefu", "logout"),
+        ]
+        assert '"username": "kefu"' in rows[0].details

@@ -165,6 +165,21 @@ def login_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
     return decorate
 
 
+def _audit_login(user: User | None, action: str, name: str) -> None:
+    """Sign-ins, failed attempts (with the name tried) and sign-outs go in the audit log."""
+    from forumbot.review import audit
+
+    audit.record(
+        db(),
+        actor=user.username if user else "system:console",
+        entity_type="user",
+        entity_id=user.id if user else 0,
+        action=action,
+        details={"username": name.strip()[:255], "address": request.remote_addr},
+    )
+    db().commit()
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():  # type: ignore[no-untyped-def]
     error = None
@@ -179,9 +194,10 @@ def login():  # type: ignore[no-untyped-def]
         if user is None:
             throttle.failed(key)
             error = _("用户名或密码不正确")
+            _audit_login(None, "login_failed", name)
         else:
             throttle.reset(key)
-            db().commit()
+            _audit_login(user, "login", user.username)
             session.clear()
             session["user_id"] = user.id
             return redirect(local_target(request.args.get("next", "")))
@@ -200,5 +216,7 @@ def language(code: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
+    if g.user is not None:
+        _audit_login(g.user, "logout", g.user.username)
     session.clear()
     return redirect(url_for("auth.login"))

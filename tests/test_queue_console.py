@@ -201,13 +201,16 @@ def test_send_to_department_makes_a_request_and_a_holding_reply(app, sessions):
     assert "不存在" in bad.get_data(as_text=True)
 
 
-def test_english_switch(app):
+def test_english_switch(app, sessions):
     client = app.test_client()
     login(client)
     assert "审核队列" in client.get("/queue").get_data(as_text=True)
     client.get("/lang/en?next=/queue")
     html = client.get("/queue").get_data(as_text=True)
     assert 'lang="en"' in html and "Review queue" in html and "审核队列" not in html
+    draft = drafts(sessions, label="inquiry")[0]
+    page = client.get(f"/drafts/{draft.id}").get_data(as_text=True)
+    assert "Label: " in page and "(confidence 0.55" in page and "标签：" not in page
     client.get("/lang/zh")
     assert "审核队列" in client.get("/queue").get_data(as_text=True)
 

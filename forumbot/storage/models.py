@@ -129,6 +129,7 @@ class Draft(Base):
     __table_args__ = (
         Index("ix_drafts_state_lease", "state", "lease_until"),
         Index("ix_drafts_state_due", "state", "due_at"),
+        Index("ix_drafts_state_created", "state", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

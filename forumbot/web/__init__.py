@@ -15,6 +15,11 @@ from forumbot.paths import CONFIG_DIR, CORPUS_DIR, MODELS_DIR, TEMPLATES_DIR
 
 csrf = CSRFProtect()
 LANGUAGES = {"zh": "中文", "en": "English"}
+# Punctuation the templates put between translated words: full-width in Chinese only.
+PUNCTUATION = {
+    "zh": {"colon": "：", "lp": "（", "rp": "）", "enum": "、", "comma": "，"},
+    "en": {"colon": ": ", "lp": " (", "rp": ")", "enum": ", ", "comma": ", "},
+}
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,10 @@ def create_app(
             role_names=ROLE_NAMES_ZH, languages=LANGUAGES, console_language=console_language
         )
         app.jinja_env.filters.update(time_left=timing.time_left, ago=timing.ago)
+
+        @app.context_processor
+        def punctuation() -> dict[str, dict[str, str]]:
+            return {"punct": PUNCTUATION[console_language()]}
 
         @app.after_request
         def security_headers(response):  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, nulls_last, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from forumbot.classify.labeller import latest_classification
@@ -31,7 +31,7 @@ from forumbot.web.auth import act, db, drafter, login_required, settings, topic_
 
 bp = Blueprint("queue", __name__)
 PAGE = 50
-COUNT_CAP = 5000
+COUNT_CAP = 1000
 HOME = {"specialist": "departments.listing", "moderator": "moderation.listing"}
 # Age filter: drafts waiting longer than this (or past their due time).
 AGES = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "72h": timedelta(hours=72)}
@@ -88,7 +88,9 @@ class QueueFilter:
             return query.order_by(Draft.created_at.desc(), Draft.id.desc())
         if self.sort == "oldest":
             return query.order_by(Draft.created_at, Draft.id)
-        return query.order_by(nulls_last(Draft.due_at.asc()), Draft.id)
+        # Every draft has a due time (write_draft sets it; migration 0003 filled in older ones),
+        # so a plain ascending order can walk the (state, due_at) index on every database.
+        return query.order_by(Draft.due_at, Draft.id)
 
     def args(self, **changes: Any) -> dict[str, Any]:
         """Query-string arguments for a link to this view with some changes (e.g. page)."""

@@ -25,6 +25,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("claimed_by", sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column("claimed_at", sa.DateTime(), nullable=True))
         batch_op.create_index("ix_drafts_state_due", ["state", "due_at"], unique=False)
+        batch_op.create_index("ix_drafts_state_created", ["state", "created_at"], unique=False)
+    # Drafts from before due times were kept count as due when they were written: they have
+    # waited longest, and the queue sorts them first. Every new draft gets its due time.
+    op.execute("UPDATE drafts SET due_at = created_at WHERE due_at IS NULL")
     op.create_table(
         "training_runs",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -44,6 +48,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("training_runs")
     with op.batch_alter_table("drafts", schema=None) as batch_op:
+        batch_op.drop_index("ix_drafts_state_created")
         batch_op.drop_index("ix_drafts_state_due")
         batch_op.drop_column("claimed_at")
         batch_op.drop_column("claimed_by")

@@ -482,3 +482,14 @@ def test_knowledge_entry_with_unknown_department_is_refused(admin, files):
     response = admin.post("/admin/knowledge/preview", data=knowledge_form(page, department="hr"))
     assert response.status_code == 400 and "部门 hr 不存在" in response.get_data(as_text=True)
     assert path.read_bytes() == before
+
+
+def test_password_reset_signs_out_existing_sessions(app, admin, sessions):
+    signed_in = app.test_client()
+    assert login(signed_in, "kefu").status_code == 302
+    assert signed_in.get("/queue").status_code == 200
+    kefu = user_id(sessions, "kefu")
+    post_form(admin, "/admin/users", f"/admin/users/{kefu}/password", password="a new password 1")
+    response = signed_in.get("/queue")
+    assert response.status_code == 302 and "/login" in response.location
+    assert admin.get("/admin/users").status_code == 200  # the admin's own session is untouched

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import defaultdict, deque
@@ -102,8 +103,14 @@ def load_user() -> None:
     user_id = session.get("user_id")
     if user_id is not None:
         user = db().get(User, user_id)
-        if user is not None and user.active:
+        if user is not None and user.active and session.get("pw") == password_mark(user):
             g.user = user
+
+
+def password_mark(user: User) -> str:
+    """A short fingerprint of the password hash kept in the session: a password reset (or
+    rehash) signs every existing session out."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
 @bp.teardown_app_request
@@ -199,7 +206,7 @@ def login():  # type: ignore[no-untyped-def]
             throttle.reset(key)
             _audit_login(user, "login", user.username)
             session.clear()
-            session["user_id"] = user.id
+            session["user_id"], session["pw"] = user.id, password_mark(user)
             return redirect(local_target(request.args.get("next", "")))
     return render_template("login.html", error=error), (401 if error else 200)
 

@@ -293,3 +293,17 @@ def test_sign_in_failure_and_sign_out_are_audited(app, sessions):
             ("kefu", "logout"),
         ]
         assert '"username": "kefu"' in rows[0].details
+
+
+def test_sign_in_limit_holds_across_processes_and_resets_on_success(app, sessions):
+    from forumbot.web import create_app as another_console
+
+    second = another_console(app.config["FORUMBOT_SETTINGS"], sessions)  # another process
+    second.config["TESTING"] = True
+    for _ in range(4):
+        assert login(app.test_client(), password="wrong password!").status_code == 401
+    assert login(second.test_client()).status_code == 302  # a success clears the count
+    for _ in range(5):
+        assert login(app.test_client(), password="wrong password!").status_code == 401
+    assert login(second.test_client()).status_code == 429
+    assert login(second.test_client(), "banzhu").status_code == 302  # another name is fine

@@ -65,7 +65,6 @@ def create_app(
         FORUMBOT_SETTINGS=settings,
         FORUMBOT_SESSIONS=sessions,
         FORUMBOT_PATHS=paths or ConsolePaths(),
-        FORUMBOT_LOGIN_THROTTLE=auth.LoginThrottle(),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,  # a webhook post is at most ~32k characters
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
-from collections import defaultdict, deque
+import json
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +22,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from forumbot.review.errors import ReviewError
-from forumbot.storage.models import Post, User
+from forumbot.storage.models import AuditEntry, Post, User, utcnow
 from forumbot.web.users import authenticate
 
 if TYPE_CHECKING:
@@ -38,33 +37,42 @@ if TYPE_CHECKING:
 bp = Blueprint("auth", __name__)
 
 MAX_FAILURES = 5
-WINDOW_SECONDS = 300.0
+WINDOW = timedelta(minutes=5)
 
 
-class LoginThrottle:
-    """At most MAX_FAILURES failed logins per address and name in WINDOW_SECONDS."""
+def attempt_key(name: str) -> str:
+    """Who is trying to sign in, as the audit log records it (name as typed, address)."""
+    return json.dumps(
+        {"address": request.remote_addr, "username": name.strip()[:255]},
+        ensure_ascii=False,
+        sort_keys=True,
+    )
 
-    def __init__(self) -> None:
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures[key]
-        while failures and now - failures[0] > WINDOW_SECONDS:
-            failures.popleft()
-        return failures
-
-    def blocked(self, key: str) -> bool:
-        with self._lock:
-            return len(self._recent(key, time.monotonic())) >= MAX_FAILURES
-
-    def failed(self, key: str) -> None:
-        with self._lock:
-            self._recent(key, time.monotonic()).append(time.monotonic())
-
-    def reset(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+def too_many_failures(name: str) -> bool:
+    """MAX_FAILURES failed sign-ins for this name and address within WINDOW, none succeeded
+    since. Counted from the audit log (through its entity index), so the limit holds across
+    processes and restarts."""
+    key, since = attempt_key(name), utcnow() - WINDOW
+    last_success = db().scalar(
+        select(func.max(AuditEntry.at)).where(
+            AuditEntry.entity_type == "user",
+            AuditEntry.entity_id.in_(select(User.id).where(User.username == name.strip())),
+            AuditEntry.action == "login",
+            AuditEntry.details == key,
+            AuditEntry.at > since,
+        )
+    )
+    failures = db().scalar(
+        select(func.count(AuditEntry.id)).where(
+            AuditEntry.entity_type == "user",
+            AuditEntry.entity_id == 0,
+            AuditEntry.action == "login_failed",
+            AuditEntry.details == key,
+            AuditEntry.at > (last_success or since),
+        )
+    )
+    return (failures or 0) >= MAX_FAILURES
 
 
 def db() -> Session:
@@ -182,7 +190,7 @@ def _audit_login(user: User | None, action: str, name: str) -> None:
         entity_type="user",
         entity_id=user.id if user else 0,
         action=action,
-        details={"username": name.strip()[:255], "address": request.remote_addr},
+        details=json.loads(attempt_key(name)),
     )
     db().commit()
 
@@ -192,18 +200,14 @@ def login():  # type: ignore[no-untyped-def]
     error = None
     if request.method == "POST":
         name = request.form.get("username", "")
-        key = f"{request.remote_addr}|{name.strip().lower()}"
-        throttle: LoginThrottle = current_app.config["FORUMBOT_LOGIN_THROTTLE"]
-        if throttle.blocked(key):
+        if too_many_failures(name):
             error = _("登录失败次数过多，请 5 分钟后再试")
             return render_template("login.html", error=error), 429
         user = authenticate(db(), name, request.form.get("password", ""))
         if user is None:
-            throttle.failed(key)
             error = _("用户名或密码不正确")
             _audit_login(None, "login_failed", name)
         else:
-            throttle.reset(key)
             _audit_login(user, "login", user.username)
             session.clear()
             session["user_id"], session["pw"] = user.id, password_mark(user)

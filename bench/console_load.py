@@ -7,7 +7,7 @@ session that logs in and then, without pause for 60 s, opens the queue (now and 
 filters or a sort picked from the page's own filter form) and 2-3 drafts listed on it.
 
     python bench/console_load.py [--database URL] [--drafts 100000] [--agents 20]
-                                 [--seconds 60] [--threads 8]
+                                 [--seconds 60] [--threads 4]
 
 Default database: a fresh SQLite file in a temporary folder. A PostgreSQL URL gets a fresh
 schema, dropped at the end. Progress goes to stderr; the last line on stdout is one JSON object
@@ -575,7 +575,7 @@ def main() -> None:
     parser.add_argument("--drafts", type=int, default=100_000)
     parser.add_argument("--agents", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--threads", type=int, default=8, help="waitress worker threads")
+    parser.add_argument("--threads", type=int, default=4, help="waitress worker threads")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, fresh_database(args.database, tmp) as url:
         engine = make_engine(url)

@@ -122,7 +122,7 @@ def sandbox_cmd(
     "--threads",
     default=None,
     type=click.IntRange(1, 64),
-    help="Worker threads answering requests at the same time (default 8).",
+    help="Worker threads answering requests at the same time (default 4).",
 )
 @click.pass_context
 def serve_cmd(ctx: click.Context, host: str | None, port: int | None, threads: int | None) -> None:

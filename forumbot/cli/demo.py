@@ -77,7 +77,12 @@ class Feed:
                 select(Draft).where(Draft.state == "published", Draft.id.not_in(self.published))
             )
             for draft in published:
-                click.echo(f"  ✔ 草稿 #{draft.id} 已发布到论坛（论坛帖子 {draft.forum_reply_id}）")
+                if draft.kind == "flag":
+                    click.echo(f"  ✔ 草稿 #{draft.id} 版主已批准：帖子已在论坛标记并隐藏")
+                else:
+                    click.echo(
+                        f"  ✔ 草稿 #{draft.id} 已发布到论坛（论坛帖子 {draft.forum_reply_id}）"
+                    )
                 self.published.add(draft.id)
 
 

@@ -24,6 +24,11 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def details_json(details: dict[str, Any]) -> str:
+    """How details are stored: stable key order, so equal details compare equal in SQL."""
+    return json.dumps(details, ensure_ascii=False, sort_keys=True)
+
+
 def record(
     session: Session,
     *,
@@ -44,7 +49,7 @@ def record(
         from_state=from_state,
         to_state=to_state,
         reason=reason,
-        details=json.dumps(details, ensure_ascii=False, sort_keys=True) if details else None,
+        details=details_json(details) if details else None,
     )
     session.add(entry)
     return entry

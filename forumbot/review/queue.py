@@ -50,17 +50,13 @@ def _check_person(actor: str) -> None:
         raise ReviewError("审批人必须是具体的人 (an approver must be a named person)")
 
 
-def stale_message(draft: Draft, revision: int | None) -> str:
-    """What a reviewer is told when the draft changed after they opened it."""
-    return (
-        f"草稿 #{draft.id} 已被他人修改（版本 {revision} → {draft.revision}，"
-        f"当前状态：{STATE_NAMES_ZH.get(draft.state, draft.state)}），请刷新后重新审阅"
-    )
-
-
-def _check_revision(draft: Draft, revision: int | None) -> None:
+def check_revision(draft: Draft, revision: int | None) -> None:
+    """Refuse to act on a draft that changed after the reviewer opened it."""
     if revision is not None and draft.revision != revision:
-        raise ReviewError(stale_message(draft, revision))
+        raise ReviewError(
+            f"草稿 #{draft.id} 已被他人修改（版本 {revision} → {draft.revision}，"
+            f"当前状态：{STATE_NAMES_ZH.get(draft.state, draft.state)}），请刷新后重新审阅"
+        )
 
 
 def first_reply_due(post: Post) -> datetime:
@@ -114,7 +110,7 @@ def write_draft(
 def edit(session: Session, ref: DraftRef, text: str, *, actor: str) -> Draft:
     """Change a draft's text; an approved draft goes back to waiting for approval."""
     draft = get_draft(session, ref.id)
-    _check_revision(draft, ref.revision)
+    check_revision(draft, ref.revision)
     if draft.state not in (PENDING_APPROVAL, APPROVED, FAILED):
         raise ReviewError(f"草稿 #{draft.id} 当前状态为 {draft.state}，不能修改")
     if not text.strip():
@@ -132,13 +128,14 @@ def edit(session: Session, ref: DraftRef, text: str, *, actor: str) -> Draft:
     return draft
 
 
-def reply_findings(draft: Draft) -> list[Any]:
-    """The reply checker's findings for a public reply (none for moderator proposals)."""
+def reply_findings(draft: Draft, text: str | None = None) -> list[Any]:
+    """The reply checker's findings for a public reply, as drafted or as a reviewer edited it
+    (``text``); none for moderator proposals."""
     if draft.kind != "reply":
         return []
     from forumbot.drafting.checker import check_reply
 
-    return check_reply(draft.text, post_raw=draft.post.raw)
+    return check_reply(draft.text if text is None else text, post_raw=draft.post.raw)
 
 
 def approve(
@@ -158,7 +155,7 @@ def approve(
     """
     _check_person(actor)
     draft = get_draft(session, ref.id)
-    _check_revision(draft, ref.revision)
+    check_revision(draft, ref.revision)
     if draft.state != PENDING_APPROVAL:
         raise ReviewError(f"草稿 #{draft.id} 当前状态为 {draft.state}，只有待审批的草稿可以批准")
     if draft.post.version > draft.post_version:
@@ -204,7 +201,7 @@ def reject(session: Session, ref: DraftRef, *, actor: str, reason: str) -> Draft
     if not reason.strip():
         raise ReviewError("驳回必须填写原因 (a rejection needs a reason)")
     draft = get_draft(session, ref.id)
-    _check_revision(draft, ref.revision)
+    check_revision(draft, ref.revision)
     if draft.state == PUBLISHING:
         raise ReviewError(f"草稿 #{draft.id} 正在发布，不能驳回")
     audit.move(session, draft, "rejected", actor=actor, action="reject", reason=reason)
@@ -215,7 +212,7 @@ def reopen(session: Session, ref: DraftRef, *, actor: str, reason: str) -> Draft
     """Send a failed draft back to the queue, e.g. after the forum's problem was fixed."""
     _check_person(actor)
     draft = get_draft(session, ref.id)
-    _check_revision(draft, ref.revision)
+    check_revision(draft, ref.revision)
     if draft.state != FAILED:
         raise ReviewError(
             f"草稿 #{draft.id} 当前状态为 {draft.state}，只有发布失败的草稿可以重新打开"

@@ -11,7 +11,7 @@ from forumbot.drafting.engine import Drafter
 from forumbot.drafting.job import post_view, store_plan, supersede_open_drafts, sync_departments
 from forumbot.review import audit
 from forumbot.review.errors import ReviewError
-from forumbot.review.queue import DraftRef, _check_person, _check_revision, get_draft
+from forumbot.review.queue import DraftRef, _check_person, check_revision, get_draft
 from forumbot.review.states import (
     AWAITING_SPECIALIST,
     FAILED,
@@ -53,7 +53,7 @@ def restyle(
     if style not in STYLES:
         raise ReviewError(f"未知的回复方式 {style!r}，可选：{', '.join(STYLES)}")
     draft = get_draft(session, ref.id)
-    _check_revision(draft, ref.revision)
+    check_revision(draft, ref.revision)
     if draft.state not in (PENDING_APPROVAL, AWAITING_SPECIALIST, FAILED):
         raise ReviewError(f"草稿 #{draft.id} 当前状态为 {draft.state}，不能更改回复方式")
     label = latest_label(session, draft.post) or "inquiry"
@@ -82,7 +82,7 @@ def send_to_department(
         known = ", ".join(sorted(drafter.resources.departments))
         raise ReviewError(f"部门 {code!r} 不存在，可选：{known}")
     draft = get_draft(session, ref.id)
-    _check_revision(draft, ref.revision)
+    check_revision(draft, ref.revision)
     if draft.kind != "reply" or draft.state not in (PENDING_APPROVAL, FAILED):
         raise ReviewError(f"草稿 #{draft.id} 当前状态为 {draft.state}，不能转交专业部门")
     label = latest_label(session, draft.post) or "inquiry"

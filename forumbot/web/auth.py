@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -25,6 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from forumbot.review import audit
 from forumbot.review.errors import ReviewError
 from forumbot.storage.models import AuditEntry, Post, User, utcnow
 from forumbot.web.users import authenticate
@@ -40,20 +40,16 @@ MAX_FAILURES = 5
 WINDOW = timedelta(minutes=5)
 
 
-def attempt_key(name: str) -> str:
+def attempt(name: str) -> dict[str, Any]:
     """Who is trying to sign in, as the audit log records it (name as typed, address)."""
-    return json.dumps(
-        {"address": request.remote_addr, "username": name.strip()[:255]},
-        ensure_ascii=False,
-        sort_keys=True,
-    )
+    return {"address": request.remote_addr, "username": name.strip()[:255]}
 
 
 def too_many_failures(name: str) -> bool:
     """MAX_FAILURES failed sign-ins for this name and address within WINDOW, none succeeded
     since. Counted from the audit log (through its entity index), so the limit holds across
     processes and restarts."""
-    key, since = attempt_key(name), utcnow() - WINDOW
+    key, since = audit.details_json(attempt(name)), utcnow() - WINDOW
     last_success = db().scalar(
         select(func.max(AuditEntry.at)).where(
             AuditEntry.entity_type == "user",
@@ -182,15 +178,13 @@ def login_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
 
 def _audit_login(user: User | None, action: str, name: str) -> None:
     """Sign-ins, failed attempts (with the name tried) and sign-outs go in the audit log."""
-    from forumbot.review import audit
-
     audit.record(
         db(),
         actor=user.username if user else "system:console",
         entity_type="user",
         entity_id=user.id if user else 0,
         action=action,
-        details=json.loads(attempt_key(name)),
+        details=attempt(name),
     )
     db().commit()
 

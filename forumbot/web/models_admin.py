@@ -268,6 +268,20 @@ def compare(version: str):  # type: ignore[no-untyped-def]
     )
 
 
+def _audit_switch(action: str, was: str | None, version: str) -> None:
+    """A change of the current model (promote or rollback) in the audit log."""
+    audit.record(
+        db(),
+        actor=g.user.username,
+        entity_type="model",
+        entity_id=_run_of(version),
+        action=action,
+        from_state=_short(was),
+        to_state=_short(version),
+        details={"version": version, "replaced": was},
+    )
+
+
 @bp.post("/versions/<version>/promote")
 @login_required("admin")
 def promote(version: str):  # type: ignore[no-untyped-def]
@@ -288,16 +302,7 @@ def promote(version: str):  # type: ignore[no-untyped-def]
                 raise ReviewError(
                     _("不能启用模型 %(version)s：%(reason)s", version=version, reason=str(exc))
                 ) from None
-        audit.record(
-            db(),
-            actor=g.user.username,
-            entity_type="model",
-            entity_id=_run_of(version),
-            action="promote",
-            from_state=_short(was),
-            to_state=_short(version),
-            details={"version": version, "replaced": was},
-        )
+        _audit_switch("promote", was, version)
 
     return act(
         action,
@@ -320,16 +325,7 @@ def rollback():  # type: ignore[no-untyped-def]
                 was, version = persist.rollback(paths().models)
             except ModelError as exc:
                 raise ReviewError(_("不能回滚：%(reason)s", reason=str(exc))) from None
-        audit.record(
-            db(),
-            actor=g.user.username,
-            entity_type="model",
-            entity_id=_run_of(version),
-            action="rollback",
-            from_state=_short(was),
-            to_state=_short(version),
-            details={"version": version, "replaced": was},
-        )
+        _audit_switch("rollback", was, version)
 
     index_url = url_for("models.index")
     return act(

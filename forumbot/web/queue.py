@@ -164,7 +164,6 @@ def listing():  # type: ignore[no-untyped-def]
         states=STATES,
         styles=translated(STYLE_NAMES_ZH),
         labels=translated(LABEL_NAMES_ZH),
-        ages=AGES,
         departments=db().scalars(select(Department).order_by(Department.id)).all(),
         state_names=translated(STATE_NAMES_ZH),
     )
@@ -183,7 +182,7 @@ def _draft_for_user(draft_id: int) -> Draft:
     return draft
 
 
-def _page(draft: Draft, **extra: Any) -> str:
+def _page(draft: Draft) -> str:
     """The draft page: thread, the model's label with alternatives, findings, actions."""
     now = utcnow()
     holder = None
@@ -213,7 +212,6 @@ def _page(draft: Draft, **extra: Any) -> str:
         state_names=STATE_NAMES_ZH,
         findings=queue.reply_findings(draft),
         history=audit.history(db(), draft.id),
-        **extra,
     )
 
 
@@ -233,14 +231,12 @@ def _back(draft_id: int) -> str:
 
 def _confirm_page(draft: Draft, text: str, error: str | None = None) -> str:
     """The edited text beside the draft, with the checker's findings, to confirm or fix."""
-    from forumbot.drafting.checker import check_reply
-
     return render_template(
         "approve_confirm.html",
         draft=draft,
         text=text,
         diff=text_diff(draft.text, text),
-        findings=check_reply(text, post_raw=draft.post.raw) if draft.kind == "reply" else [],
+        findings=queue.reply_findings(draft, text),
         override=request.form.get("override", ""),
         error=error,
     )
@@ -255,11 +251,14 @@ def approve(draft_id: int):  # type: ignore[no-untyped-def]
     text = request.form.get("text")
     text = text.replace("\r\n", "\n") if text is not None else None
     edited = text is not None and text != draft.text
-    if edited and draft.revision != _revision():
-        flash(queue.stale_message(draft, _revision()), "error")
-        return redirect(_back(draft_id))
-    if edited and not request.form.get("confirmed"):
-        return _confirm_page(draft, text or "")
+    if edited:
+        try:
+            queue.check_revision(draft, _revision())
+        except ReviewError as exc:
+            flash(str(exc), "error")
+            return redirect(_back(draft_id))
+        if not request.form.get("confirmed"):
+            return _confirm_page(draft, text or "")
     try:
         queue.approve(
             db(),

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from forumbot.config import load_settings
-from forumbot.drafting.edits import sha256_text
 from forumbot.paths import CONFIG_DIR, TEMPLATES_DIR
 from forumbot.review import queue
+from forumbot.review.audit import text_sha256
 from forumbot.storage.models import (
     AuditEntry,
     Classification,
@@ -350,7 +350,7 @@ def test_template_save_after_preview_writes_the_file_and_audits(admin, files, se
     [entry] = audits(sessions, "template")
     details = json.loads(entry.details)
     assert details["family"] == "holding" and details["preview_post"] == 4242
-    assert (details["old_sha256"], details["new_sha256"]) == (sha256_text(old), sha256_text(text))
+    assert (details["old_sha256"], details["new_sha256"]) == (text_sha256(old), text_sha256(text))
 
 
 BROKEN = {
@@ -372,7 +372,7 @@ def test_a_broken_template_is_refused(app, admin, files, sessions, mistake):
     message = "不是有效的 TOML" if mistake == "toml syntax" else "未定义的变量：departmnet"
     assert message in html.unescape(page)
     # Even with a valid preview token for this very text, save checks again and refuses.
-    base = sha256_text(before.decode("utf-8"))
+    base = text_sha256(before.decode("utf-8"))
     with app.test_request_context():
         forged = sign_preview("template", "holding", text, base, 4242)
     response = save_template(admin, "holding", text, forged, base)

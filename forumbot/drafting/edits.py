@@ -8,7 +8,6 @@ temporary file in the same directory, replaced atomically. A refused edit writes
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -33,6 +32,7 @@ from forumbot.drafting.engine import LABEL_TOPIC_ZH, Drafter, PostView
 from forumbot.drafting.knowledge import KnowledgeBase, KnowledgeMatch
 from forumbot.drafting.resources import Department, DraftingResources, KnowledgeEntry
 from forumbot.drafting.templates import FAMILIES, ReplyTemplates
+from forumbot.review.audit import text_sha256
 
 T = TypeVar("T")
 RESPONSE_DAYS_MAX = 30
@@ -42,10 +42,6 @@ _write_lock = threading.Lock()
 
 class EditError(ValueError):
     """Why an edit was refused, in one line for the admin; nothing was written."""
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def normalise_text(text: str) -> str:
@@ -95,7 +91,7 @@ def save_validated(
     half of each."""
     with _write_lock:
         current = path.read_text(encoding="utf-8")
-        if sha256_text(current) != expected_sha256:
+        if text_sha256(current) != expected_sha256:
             raise EditError("文件在您打开之后已被修改（可能是其他管理员），请重新打开后再编辑")
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         temp = Path(name)

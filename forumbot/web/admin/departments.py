@@ -15,11 +15,11 @@ from forumbot.drafting.edits import (
     edit_department,
     parse_response_days,
     save_validated,
-    sha256_text,
 )
 from forumbot.drafting.job import sync_departments
 from forumbot.drafting.resources import load_departments
 from forumbot.review import audit
+from forumbot.review.audit import text_sha256
 from forumbot.storage.models import Department, DepartmentRequest, utcnow
 from forumbot.web.admin import bp
 from forumbot.web.auth import db, login_required, paths
@@ -57,7 +57,7 @@ def departments():  # type: ignore[no-untyped-def]
         "admin/departments.html",
         configured=configured_departments(),
         counts=counts,
-        base=sha256_text(where.read_text(encoding="utf-8")),
+        base=text_sha256(where.read_text(encoding="utf-8")),
     )
 
 
@@ -96,8 +96,8 @@ def department_save(code: str):  # type: ignore[no-untyped-def]
             "name": [before.name, after.name],
             "response_days": [before.response_days, after.response_days],
             "description_changed": before.description != after.description,
-            "old_sha256": sha256_text(old_text),
-            "new_sha256": sha256_text(new_text),
+            "old_sha256": text_sha256(old_text),
+            "new_sha256": text_sha256(new_text),
         },
     )
     db().commit()

@@ -18,12 +18,12 @@ from forumbot.drafting.edits import (
     normalise_text,
     preview_knowledge,
     save_validated,
-    sha256_text,
     split_list,
 )
 from forumbot.drafting.resources import load_knowledge, load_resources
 from forumbot.drafting.templates import ReplyTemplates
 from forumbot.review import audit
+from forumbot.review.audit import text_sha256
 from forumbot.web.admin import bp
 from forumbot.web.admin.departments import configured_departments
 from forumbot.web.admin.previews import (
@@ -138,7 +138,7 @@ def knowledge_preview():  # type: ignore[no-untyped-def]
         return _knowledge_page(entry, original, post_ref, 400, error=str(exc))
     view = preview_view(post)
     token = sign_preview(
-        "knowledge", original or entry.id, new_text, sha256_text(old_text), view.forum_post_id
+        "knowledge", original or entry.id, new_text, text_sha256(old_text), view.forum_post_id
     )
     return _knowledge_page(
         entry, original, str(view.forum_post_id), result=result, post=view, token=token
@@ -157,7 +157,7 @@ def knowledge_save():  # type: ignore[no-untyped-def]
             flash(_("内容没有变化，未保存"), "ok")
             return redirect(url_for("admin.knowledge"))
         save_validated(
-            _knowledge_file(), new_text, load_knowledge, expected_sha256=sha256_text(old_text)
+            _knowledge_file(), new_text, load_knowledge, expected_sha256=text_sha256(old_text)
         )
     except EditError as exc:
         return _knowledge_page(entry, original, post_ref, 400, error=str(exc))
@@ -170,8 +170,8 @@ def knowledge_save():  # type: ignore[no-untyped-def]
         action="knowledge_edit" if original else "knowledge_add",
         details={
             "entry": entry.id,
-            "old_sha256": sha256_text(old_text),
-            "new_sha256": sha256_text(new_text),
+            "old_sha256": text_sha256(old_text),
+            "new_sha256": text_sha256(new_text),
         },
     )
     db().commit()

@@ -10,9 +10,10 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from forumbot.classify.labeller import latest_classification
-from forumbot.drafting.edits import EditError, sha256_text
+from forumbot.drafting.edits import EditError
 from forumbot.drafting.engine import PostView
 from forumbot.drafting.job import post_view
+from forumbot.review.audit import text_sha256
 from forumbot.storage.models import Draft, Post
 from forumbot.web.auth import db
 
@@ -26,7 +27,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def sign_preview(kind: str, target: str, text: str, base: str, post: int) -> str:
     """A token saying: this exact text was previewed here, on this file version, this post."""
-    claim = {"kind": kind, "target": target, "sha256": sha256_text(text), "base": base}
+    claim = {"kind": kind, "target": target, "sha256": text_sha256(text), "base": base}
     return _serializer().dumps({**claim, "post": post})
 
 
@@ -38,7 +39,7 @@ def previewed(kind: str, target: str, text: str) -> dict[str, Any]:
         raise EditError("请先预览，确认效果后再保存（没有找到有效的预览记录）") from None
     if claim.get("kind") != kind or claim.get("target") != target:
         raise EditError("预览记录与要保存的内容不符，请重新预览")
-    if claim.get("sha256") != sha256_text(text):
+    if claim.get("sha256") != text_sha256(text):
         raise EditError("内容在预览之后又改动过，请重新预览后再保存")
     return claim
 

@@ -19,11 +19,11 @@ from forumbot.drafting.edits import (
     normalise_text,
     preview_template,
     save_validated,
-    sha256_text,
 )
 from forumbot.drafting.resources import load_resources
 from forumbot.drafting.templates import FAMILIES, ReplyTemplates
 from forumbot.review import audit
+from forumbot.review.audit import text_sha256
 from forumbot.storage.models import AuditEntry, FollowUp, Post
 from forumbot.web.admin import bp
 from forumbot.web.admin.previews import (
@@ -127,7 +127,7 @@ def template_edit(family: str):  # type: ignore[no-untyped-def]
     text = _template_file(family).read_text(encoding="utf-8")
     post = preview_post(None, family)
     post_ref = str(post.forum_post_id) if post is not None else ""
-    return _template_page(family, text, sha256_text(text), post_ref)
+    return _template_page(family, text, text_sha256(text), post_ref)
 
 
 @bp.post("/templates/<family>/preview")
@@ -185,8 +185,8 @@ def template_save(family: str):  # type: ignore[no-untyped-def]
         action="template_edit",
         details={
             "family": family,
-            "old_sha256": sha256_text(old_text),
-            "new_sha256": sha256_text(text),
+            "old_sha256": text_sha256(old_text),
+            "new_sha256": text_sha256(text),
             "preview_post": claim["post"],
         },
     )

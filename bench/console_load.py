@@ -36,15 +36,14 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import Engine, create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, insert, text
 
 from forumbot.classify.labels import DEFAULT_STYLE, VALID_LABELS
 from forumbot.corpus import load_split
 from forumbot.drafting.job import sync_departments
 from forumbot.drafting.resources import load_departments
 from forumbot.paths import CONFIG_DIR, PROJECT_ROOT
-from forumbot.storage.database import make_engine, migrate, session_factory
+from forumbot.storage.database import make_engine, migrate, scratch_schema, session_factory
 from forumbot.storage.models import AuditEntry, Classification, Draft, Post, User
 from forumbot.web.users import add_user
 
@@ -344,20 +343,8 @@ def fresh_database(url: str | None, tmp: str) -> Iterator[str]:
     if not url:
         yield f"sqlite:///{tmp}/console_load.sqlite3"
         return
-    schema = f"bench_{secrets.token_hex(6)}"
-    admin = create_engine(make_engine(url).url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield (
-            make_url(url)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with scratch_schema(url, "bench") as scratch:
+        yield scratch
 
 
 # ---------------------------------------------------------------- the console process

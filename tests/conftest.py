@@ -4,16 +4,13 @@ FORUMBOT_TEST_DATABASE_URL is set), settings, and helpers to put posts and draft
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from forumbot.config import Settings, load_settings
-from forumbot.storage.database import make_engine, migrate, session_factory
+from forumbot.storage.database import make_engine, migrate, scratch_schema, session_factory
 from forumbot.storage.models import Post
 
 PG_URL = os.environ.get("FORUMBOT_TEST_DATABASE_URL")
@@ -25,15 +22,8 @@ def database_url(tmp_path) -> Iterator[str]:
     if not PG_URL:
         yield f"sqlite:///{tmp_path / 'forumbot.sqlite3'}"
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(make_engine(PG_URL).url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    with scratch_schema(PG_URL, "t") as url:
+        yield url
 
 
 @pytest.fixture

@@ -3,6 +3,9 @@ reactivate, reset a password; every change audited."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -49,6 +52,18 @@ def users():  # type: ignore[no-untyped-def]
     )
 
 
+def _audit_user(user: User, action: str, **fields: Any) -> None:
+    """An admin's change to an account, in the audit log."""
+    audit.record(
+        db(), actor=g.user.username, entity_type="user", entity_id=user.id, action=action, **fields
+    )
+
+
+def _act_on_users(action: Callable[[], None], done: str) -> Any:
+    """Run an account change and come back to the users page (with the refusal, if any)."""
+    return act(action, done=done, done_url=url_for("admin.users"), retry_url=url_for("admin.users"))
+
+
 @bp.post("/users")
 @login_required("admin")
 def user_add():  # type: ignore[no-untyped-def]
@@ -65,22 +80,14 @@ def user_add():  # type: ignore[no-untyped-def]
             form.get("department") or None,
             departments_file=departments_file(),
         )
-        audit.record(
-            db(),
-            actor=g.user.username,
-            entity_type="user",
-            entity_id=user.id,
-            action="user_add",
+        _audit_user(
+            user,
+            "user_add",
             to_state=role,
             details={"username": user.username, "department": _department_code(user.department_id)},
         )
 
-    return act(
-        action,
-        done=_("已添加用户 %(name)s", name=name),
-        done_url=url_for("admin.users"),
-        retry_url=url_for("admin.users"),
-    )
+    return _act_on_users(action, _("已添加用户 %(name)s", name=name))
 
 
 @bp.post("/users/<int:user_id>/role")
@@ -99,12 +106,9 @@ def user_role(user_id: int):  # type: ignore[no-untyped-def]
             by=g.user,
             departments_file=departments_file(),
         )
-        audit.record(
-            db(),
-            actor=g.user.username,
-            entity_type="user",
-            entity_id=user.id,
-            action="user_role",
+        _audit_user(
+            user,
+            "user_role",
             from_state=before_role,
             to_state=role,
             details={
@@ -114,12 +118,7 @@ def user_role(user_id: int):  # type: ignore[no-untyped-def]
             },
         )
 
-    return act(
-        action,
-        done=_("已更改用户 %(name)s 的角色", name=user.username),
-        done_url=url_for("admin.users"),
-        retry_url=url_for("admin.users"),
-    )
+    return _act_on_users(action, _("已更改用户 %(name)s 的角色", name=user.username))
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -131,12 +130,9 @@ def user_active(user_id: int):  # type: ignore[no-untyped-def]
     def action() -> None:
         before = "active" if user.active else "inactive"
         set_active(db(), user, active, by=g.user)
-        audit.record(
-            db(),
-            actor=g.user.username,
-            entity_type="user",
-            entity_id=user.id,
-            action="user_reactivate" if active else "user_deactivate",
+        _audit_user(
+            user,
+            "user_reactivate" if active else "user_deactivate",
             from_state=before,
             to_state="active" if active else "inactive",
             details={"username": user.username},
@@ -147,7 +143,7 @@ def user_active(user_id: int):  # type: ignore[no-untyped-def]
         if active
         else _("已停用用户 %(name)s", name=user.username)
     )
-    return act(action, done=done, done_url=url_for("admin.users"), retry_url=url_for("admin.users"))
+    return _act_on_users(action, done)
 
 
 @bp.post("/users/<int:user_id>/password")
@@ -157,18 +153,12 @@ def user_password(user_id: int):  # type: ignore[no-untyped-def]
 
     def action() -> None:
         reset_password(db(), user, request.form.get("password", ""))
-        audit.record(
-            db(),
-            actor=g.user.username,
-            entity_type="user",
-            entity_id=user.id,
-            action="user_password_reset",
+        _audit_user(
+            user,
+            "user_password_reset",
             details={"username": user.username},
         )
 
-    return act(
-        action,
-        done=_("已为用户 %(name)s 设置新密码，请通过安全渠道告知本人", name=user.username),
-        done_url=url_for("admin.users"),
-        retry_url=url_for("admin.users"),
+    return _act_on_users(
+        action, _("已为用户 %(name)s 设置新密码，请通过安全渠道告知本人", name=user.username)
     )

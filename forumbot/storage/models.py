@@ -116,6 +116,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raised on sign-out and password reset: sessions carrying an older number are refused.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 def new_public_id() -> str:
@@ -186,8 +188,11 @@ class DepartmentRequest(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
-    state: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open, answered
+    # open, answered, closed (no longer needed: its draft was superseded or its post deleted)
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)  # the agent's note to the department
+    closed_reason: Mapped[str | None] = mapped_column(Text)
     answer: Mapped[str | None] = mapped_column(Text)
     answered_by: Mapped[str | None] = mapped_column(String(255))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

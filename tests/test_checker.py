@@ -290,18 +290,19 @@ def test_jsonl_one_line_out_per_line_in():
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"text": "好的"}\nnot json\n', "line 2: not JSON"),
-        ('{"post_raw": "x"}\n', "line 1: 'text' is required"),
-        ('["text"]\n', "line 1: expected a JSON object"),
-        ('{"text": "好的"}\n\n', "line 2: empty line"),
-        ('{"text": "好的", "post_raw": 5}\n', "line 1: 'post_raw' must be a string"),
+        ('{"text": "好的"}\nnot json\n', "not JSON"),
+        ('{"text": "好的"}\n{"post_raw": "x"}\n', "'text' is required"),
+        ('{"text": "好的"}\n["text"]\n', "expected a JSON object"),
+        ('{"text": "好的"}\n\n', "empty line"),
+        ('{"text": "好的"}\n{"text": "好的", "post_raw": 5}\n', "'post_raw' must be a string"),
     ],
 )
-def test_bad_jsonl_names_the_line_and_writes_nothing(content, message):
+def test_bad_jsonl_line_is_answered_in_place(content, message):
     result = run("--jsonl", "-", input=content)
-    assert result.exit_code == 2
-    assert message in result.output
-    assert result.stdout == ""
+    assert result.exit_code == 1
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["ok"] is True
+    assert second["line"] == 2 and message in second["error"]
 
 
 def test_text_for_a_person():

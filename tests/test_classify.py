@@ -129,17 +129,19 @@ def test_jsonl_contract_one_line_out_per_line_in():
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"raw": "漏水"}\nnot json\n', "line 2: not JSON"),
-        ('{"title": "x"}\n', "line 1: 'raw' is required"),
-        ('["raw"]\n', "line 1: expected a JSON object"),
-        ('{"raw": "x", "post_number": "one"}\n', "line 1: 'post_number' must be a whole number"),
+        ('{"raw": "漏水"}\nnot json\n', "not JSON"),
+        ('{"raw": "漏水"}\n{"title": "x"}\n', "'raw' is required"),
+        ('{"raw": "漏水"}\n["raw"]\n', "expected a JSON object"),
+        ('{"raw": "漏水"}\n{"raw": "x", "post_number": "one"}\n', "'post_number' must be a whole"),
     ],
 )
-def test_bad_jsonl_names_the_line_and_writes_nothing(content, message):
+def test_bad_jsonl_line_is_answered_in_place(content, message):
     result = run("--jsonl", "-", input=content)
-    assert result.exit_code == 2
-    assert message in result.output
-    assert "Traceback" not in result.output and '"label"' not in result.output
+    assert result.exit_code == 1
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert "label" in first
+    assert second["line"] == 2 and message in second["error"]
+    assert "Traceback" not in result.output
 
 
 def test_text_for_a_person():

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from dataclasses import replace
-from typing import IO
+from typing import Any
 
 import click
 
@@ -13,29 +11,41 @@ from forumbot.classify.classifier import Classifier, PostInput
 from forumbot.classify.labels import LABEL_NAMES_ZH
 from forumbot.classify.persist import ModelError
 from forumbot.cli import settings_from
-from forumbot.cli.errors import InputError, json_lines
+from forumbot.cli.jsonl import LineError, finish, jsonl_option, read_jsonl, write_answers
 from forumbot.drafting.engine import Drafter, PostView
 
-BATCH = 512
+# Discourse numbers posts with a 32-bit integer.
+MAX_POST_NUMBER = 2**31 - 1
+POST_FIELDS = "raw required; title, post_number optional"
 
 
-def read_posts(stream: IO[str], name: str) -> list[PostInput]:
-    """Read and check every line first, so a bad line stops the run before any output."""
-    posts = []
-    for number, item in json_lines(stream, name):
-        raw = item.get("raw")
-        if not isinstance(raw, str):
-            raise InputError(f"{name}, line {number}: 'raw' is required and must be a string")
-        title = item.get("title")
-        number_field = item.get("post_number")
-        if title is not None and not isinstance(title, str):
-            raise InputError(f"{name}, line {number}: 'title' must be a string")
-        if number_field is not None and (
-            not isinstance(number_field, int) or isinstance(number_field, bool)
-        ):
-            raise InputError(f"{name}, line {number}: 'post_number' must be a whole number")
-        posts.append(PostInput(raw, title, number_field))
-    return posts
+def post_number_of(value: object) -> int:
+    """A JSONL ``post_number``: a whole number from 1 or its digits as a string; null is 1."""
+    if value is None:
+        return 1
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        number = int(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        number = 0
+    if not 1 <= number <= MAX_POST_NUMBER:
+        raise LineError(
+            'post_number 应为从 1 起的整数，或其数字字符串如 "3" '
+            "('post_number' must be a whole number from 1)"
+        )
+    return number
+
+
+def post_input(item: dict[str, Any]) -> PostInput:
+    """One JSONL line as a post to classify; a missing or null title is empty."""
+    raw = item.get("raw")
+    if not isinstance(raw, str):
+        raise LineError("缺少 raw，或 raw 不是字符串 ('raw' is required and must be a string)")
+    title = item.get("title")
+    if title is not None and not isinstance(title, str):
+        raise LineError("title 应为字符串 ('title' must be a string)")
+    return PostInput(raw, title or "", post_number_of(item.get("post_number")))
 
 
 def load_drafter(ctx: click.Context) -> Drafter:
@@ -59,37 +69,35 @@ def load_classifier(ctx: click.Context) -> Classifier:
 
 @click.command("classify")
 @click.argument("text", required=False)
-@click.option(
-    "--jsonl",
-    "jsonl",
-    type=click.File("r", encoding="utf-8"),
-    help="One JSON object per line (raw required; title, post_number optional); "
-    "'-' for standard input.",
-)
+@jsonl_option(POST_FIELDS)
 @click.option("--title", default=None, help="Topic title, with TEXT.")
 @click.option("--post-number", type=int, default=None, help="1 for an opening post, with TEXT.")
 @click.pass_context
 def classify_cmd(
     ctx: click.Context,
     text: str | None,
-    jsonl: IO[str] | None,
+    jsonl: str | None,
     title: str | None,
     post_number: int | None,
 ) -> None:
-    """Label posts: TEXT for a person, --jsonl FILE for tools (one JSON line out per line in)."""
+    """Label posts: TEXT for a person, --jsonl FILE for tools (one JSON line out per line in;
+    a bad line is answered with its error and the exit status is 1)."""
     if (text is None) == (jsonl is None):
         raise click.UsageError("give either TEXT or --jsonl FILE")
     if jsonl is not None:
-        posts = read_posts(jsonl, jsonl.name)
+        posts = read_jsonl(jsonl, post_input)
         classifier = load_classifier(ctx)
         drafter = load_drafter(ctx)
-        out = sys.stdout
-        for start in range(0, len(posts), BATCH):
-            batch = posts[start : start + BATCH]
+
+        def answer(batch: list[PostInput]) -> list[dict[str, Any]]:
+            answers = []
             for post, prediction in zip(batch, classifier.classify_many(batch), strict=True):
                 item = prediction.as_json()
                 item["style"] = policy_style(drafter, post, prediction.label)
-                out.write(json.dumps(item, ensure_ascii=False) + "\n")
+                answers.append(item)
+            return answers
+
+        finish(ctx, write_answers(posts, answer))
         return
     assert text is not None
     post = PostInput(text, title, post_number)

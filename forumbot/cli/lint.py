@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
-import json
-import sys
-from typing import IO
+from typing import Any
 
 import click
 
-from forumbot.cli.errors import InputError, json_lines
+from forumbot.cli.jsonl import LineError, finish, jsonl_option, read_jsonl, write_answers
 from forumbot.drafting.checker import Finding, blocking, check_reply, finding_json
 
 SEVERITY_ZH = {"block": "阻止", "warn": "提醒"}
 
 
-def read_replies(stream: IO[str], name: str) -> list[tuple[str, str | None]]:
-    """Read and check every line first, so a bad line stops the run before any output."""
-    replies = []
-    for number, item in json_lines(stream, name):
-        text = item.get("text")
-        if not isinstance(text, str):
-            raise InputError(f"{name}, line {number}: 'text' is required and must be a string")
-        post_raw = item.get("post_raw")
-        if post_raw is not None and not isinstance(post_raw, str):
-            raise InputError(f"{name}, line {number}: 'post_raw' must be a string")
-        replies.append((text, post_raw))
-    return replies
+def reply_input(item: dict[str, Any]) -> tuple[str, str | None]:
+    """One JSONL line as (reply text, the owner's post or None)."""
+    text = item.get("text")
+    if not isinstance(text, str):
+        raise LineError("缺少 text，或 text 不是字符串 ('text' is required and must be a string)")
+    post_raw = item.get("post_raw")
+    if post_raw is not None and not isinstance(post_raw, str):
+        raise LineError("post_raw 应为字符串 ('post_raw' must be a string)")
+    return text, post_raw
+
+
+def lint_answer(reply: tuple[str, str | None]) -> dict[str, Any]:
+    findings = check_reply(reply[0], post_raw=reply[1])
+    return {"ok": not blocking(findings), "findings": [finding_json(f) for f in findings]}
 
 
 def describe(f: Finding) -> str:
@@ -39,12 +39,7 @@ def describe(f: Finding) -> str:
 
 @click.command("lint-reply")
 @click.argument("text", required=False)
-@click.option(
-    "--jsonl",
-    "jsonl",
-    type=click.File("r", encoding="utf-8"),
-    help="One JSON object per line (text required; post_raw optional); '-' for standard input.",
-)
+@jsonl_option("text required; post_raw optional")
 @click.option(
     "--post",
     "post_raw",
@@ -53,20 +48,16 @@ def describe(f: Finding) -> str:
 )
 @click.pass_context
 def lint_reply_cmd(
-    ctx: click.Context, text: str | None, jsonl: IO[str] | None, post_raw: str | None
+    ctx: click.Context, text: str | None, jsonl: str | None, post_raw: str | None
 ) -> None:
     """Check reply drafts for arguing, pushing elsewhere, excuses, judging, vagueness,
     over-promising and personal data: TEXT for a person (exit 1 when blocked), --jsonl FILE
-    for tools (one JSON line out per line in)."""
+    for tools (one JSON line out per line in; a bad line is answered with its error, exit 1)."""
     if (text is None) == (jsonl is None):
         raise click.UsageError("give either TEXT or --jsonl FILE")
     if jsonl is not None:
-        replies = read_replies(jsonl, jsonl.name)
-        out = sys.stdout
-        for reply, post in replies:
-            findings = check_reply(reply, post_raw=post)
-            line = {"ok": not blocking(findings), "findings": [finding_json(f) for f in findings]}
-            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        replies = read_jsonl(jsonl, reply_input)
+        finish(ctx, write_answers(replies, lambda batch: [lint_answer(r) for r in batch]))
         return
     assert text is not None
     findings = check_reply(text, post_raw=post_raw)

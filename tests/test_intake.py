@@ -104,7 +104,7 @@ def test_skips_bot_private_messages_and_whispers(sessions, client, sandbox):
     assert not stored & {bot["id"], pm["id"], whisper["id"]}
 
 
-def test_edit_updates_post_and_sends_approved_draft_back(sessions, client, sandbox):
+def test_edit_updates_post_and_retires_the_approved_draft(sessions, client, sandbox):
     created = sandbox.add_post("5栋的电梯天天坏，物业到底管不管？", title="电梯天天坏")
     p = poller(sessions, client)
     drain(p)
@@ -121,7 +121,8 @@ def test_edit_updates_post_and_sends_approved_draft_back(sessions, client, sandb
     with sessions() as s:
         post = s.scalar(select(Post).where(Post.forum_post_id == created["id"]))
         assert post.version == 2 and "关了人" in post.raw
-        assert queue.get_draft(s, draft_id).state == "pending_approval"
+        assert post.stage == "received"  # labelled and drafted again for the new text
+        assert queue.get_draft(s, draft_id).state == "superseded"
 
 
 def test_malformed_items_are_stored_or_skipped_never_crash(sessions, client, sandbox):

@@ -87,14 +87,18 @@ def test_deleted_post_supersedes_the_draft(sessions, client, sandbox, approved):
     result = publisher(sessions, client).run_once()
     assert result.superseded == [approved["draft"]]
     assert replies(sandbox, approved["public_id"]) == []
+    assert state(sessions, approved["draft"]).post.deleted
 
 
-def test_post_edited_after_approval_goes_back_to_review(sessions, client, sandbox, approved):
+def test_post_edited_after_approval_is_superseded_and_drafted_again(
+    sessions, client, sandbox, approved
+):
     sandbox.call("POST", f"posts/{approved['post']}/edit", raw="渗水已经滴到床上了，还是没人来！")
     result = publisher(sessions, client).run_once()
-    assert result.back_to_review == [approved["draft"]]
+    assert result.superseded == [approved["draft"]]
     d = state(sessions, approved["draft"])
-    assert d.state == "pending_approval" and "滴到床上" in d.post.raw
+    assert d.state == "superseded" and "滴到床上" in d.post.raw
+    assert d.post.version == 2 and d.post.stage == "received"  # labelled and drafted again
     assert replies(sandbox, approved["public_id"]) == []
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
-from forumbot.review import audit, queue
+from forumbot.review import audit, forum_changes, queue
 from forumbot.review.queue import DraftRef, ReviewError
 from forumbot.review.states import InvalidTransition, check_move
 
@@ -64,20 +64,30 @@ def test_edited_post_blocks_approval_until_reviewed(sessions, draft):
             queue.approve(s, DraftRef(draft), actor="王小明")
 
 
-def test_post_edited_sends_approved_draft_back(sessions, draft):
+def seen(post, version: int, *, deleted: bool = False, raw: str = "卫生间还在漏水"):
+    from forumbot.intake.parse import IncomingPost
+
+    return IncomingPost(
+        post.forum_post_id, post.topic_id, post.post_number, None, post.username, raw,
+        post.topic_title, None, None, None, version, False, deleted, None,
+    )  # fmt: skip
+
+
+def test_post_edited_supersedes_approved_draft_and_relabels(sessions, draft):
     with sessions() as s:
         d = queue.approve(s, DraftRef(draft), actor="王小明")
-        d.post.version = 2
-        assert queue.post_edited(s, d.post) == 1
-        assert d.state == "pending_approval"
+        d.post.stage = "drafted"
+        assert forum_changes.apply(s, d.post, seen(d.post, 2), actor="system:intake")
+        assert d.state == "superseded" and d.post.stage == "received"
         assert audit.history(s, draft)[-1].reason.startswith("原帖已被编辑")
+        assert not forum_changes.apply(s, d.post, seen(d.post, 2), actor="system:intake")
 
 
 def test_post_deleted_supersedes(sessions, draft):
     with sessions() as s:
         d = queue.get_draft(s, draft)
-        assert queue.post_deleted(s, d.post) == 1
-        assert d.state == "superseded"
+        assert forum_changes.apply(s, d.post, seen(d.post, 1, deleted=True), actor="system:x")
+        assert d.state == "superseded" and d.post.deleted
 
 
 def test_reject_needs_reason(sessions, draft):

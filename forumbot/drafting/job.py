@@ -20,8 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from forumbot.classify.labeller import latest_classification
 from forumbot.drafting.engine import Drafter, DraftPlan, PostView
 from forumbot.drafting.resources import Department as ConfiguredDepartment
-from forumbot.review import audit, queue
-from forumbot.review.states import PUBLISHING, SUPERSEDED, UNPUBLISHED
+from forumbot.review import forum_changes, queue
+from forumbot.review.states import (
+    APPROVED,
+    AWAITING_SPECIALIST,
+    PENDING_APPROVAL,
+    PUBLISHED,
+    PUBLISHING,
+)
 from forumbot.storage.models import (
     Classification,
     Department,
@@ -137,16 +143,100 @@ def store_plan(
     return ids
 
 
-def supersede_open_drafts(session: Session, post: Post, reason: str, actor: str = ACTOR) -> int:
-    """Unpublished drafts of a post stop being candidates (publishing ones finish first)."""
-    moved = 0
-    for draft in session.scalars(
-        select(Draft).where(Draft.post_id == post.id, Draft.state.in_(UNPUBLISHED))
+def department_work(session: Session, post: Post, plan: DraftPlan) -> DepartmentRequest | None:
+    """The department's request for ``post`` that still applies to ``plan`` (the same
+    department asked again): still open, or answered but not yet published. Its answer, or
+    its place in the department's list and its due date, carries over to the new draft."""
+    if plan.state != AWAITING_SPECIALIST or plan.department is None:
+        return None
+    for request in session.scalars(
+        select(DepartmentRequest)
+        .join(Draft, DepartmentRequest.draft_id == Draft.id)
+        .where(Draft.post_id == post.id, DepartmentRequest.state.in_(("open", "answered")))
+        .order_by(DepartmentRequest.id.desc())
     ):
-        if draft.state != PUBLISHING:
-            audit.move(session, draft, SUPERSEDED, actor=actor, action="redraft", reason=reason)
-            moved += 1
-    return moved
+        if request.department.code != plan.department.code:
+            continue
+        if request.state == "answered" and request.draft.state == PUBLISHED:
+            return None  # that answer reached the owner; a new matter needs a new answer
+        return request
+    return None
+
+
+def holding_reply_given(session: Session, post: Post) -> bool:
+    """Whether the owner already has (or is about to get) a holding reply for this post."""
+    return (
+        session.scalar(
+            select(Draft.id)
+            .where(
+                Draft.post_id == post.id,
+                Draft.style == "holding",
+                Draft.state.in_((APPROVED, PUBLISHING, PUBLISHED)),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def replace_drafts(
+    session: Session,
+    post: Post,
+    plan: DraftPlan,
+    classification: Classification | None,
+    departments: dict[str, Department],
+    *,
+    drafter: Drafter,
+    reason: str,
+    actor: str = ACTOR,
+    now: datetime | None = None,
+) -> list[int]:
+    """Draft ``post`` anew under ``plan``: what was drafted before is superseded, but the
+    department's work is kept where it still applies (its open request moves to the new
+    draft; an answer not yet published is woven into the new text at once)."""
+    now = now or utcnow()
+    carried = department_work(session, post, plan)
+    forum_changes.supersede_open_drafts(session, post, reason, actor=actor, keep_request=carried)
+    if carried is None:
+        return store_plan(session, post, plan, classification, departments, now)
+    assert plan.department is not None and plan.text is not None
+    if carried.state == "answered":
+        text = drafter.with_department_answer(
+            post_view(post), plan.label, carried.answer or "", plan.department
+        )
+        state, why = PENDING_APPROVAL, f"原帖已编辑，沿用{plan.department.name}已给出的答复"
+    else:
+        text, state = plan.text, AWAITING_SPECIALIST
+        why = f"原帖已编辑，仍等待{plan.department.name}答复（沿用原请求 #{carried.id}）"
+    draft = queue.write_draft(
+        session,
+        post,
+        text,
+        actor=actor,
+        style=plan.style,
+        kind=plan.kind,
+        state=state,
+        reason=why,
+        label=plan.label,
+        due_at=carried.due_at if state == PENDING_APPROVAL else None,
+    )
+    draft.context = plan_context(plan, classification)
+    draft.department_id = carried.department_id
+    carried.draft_id = draft.id
+    ids = [draft.id]
+    if state == AWAITING_SPECIALIST and plan.holding and not holding_reply_given(session, post):
+        holding = queue.write_draft(
+            session,
+            post,
+            plan.holding,
+            actor=actor,
+            style="holding",
+            reason="等待专业部门答复期间的告知回复",
+            label=plan.label,
+        )
+        holding.context, holding.department_id = draft.context, carried.department_id
+        ids.append(holding.id)
+    return ids
 
 
 def answered_since(session: Session, post: Post, followup: FollowUp) -> bool:
@@ -186,9 +276,17 @@ class DraftingJob:
                 if label is None:
                     continue
                 # An edited post is drafted again: what was drafted for the old text goes.
-                supersede_open_drafts(session, post, "原帖已编辑，已按新内容重新起草")
                 plan = self.drafter.plan(post_view(post), label.label)
-                store_plan(session, post, plan, label, departments, now)
+                replace_drafts(
+                    session,
+                    post,
+                    plan,
+                    label,
+                    departments,
+                    drafter=self.drafter,
+                    reason="原帖已编辑，已按新内容重新起草",
+                    now=now,
+                )
                 done += 1
             session.commit()
         if done:

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forumbot.intake.parse import IncomingPost
-from forumbot.review import queue
+from forumbot.review import forum_changes
 from forumbot.storage.models import Post, utcnow
 from forumbot.storage.stages import RECEIVED
 from forumbot.storage.upsert import insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
+ACTOR = "system:intake"
 
 
 @dataclass
@@ -56,30 +57,10 @@ def _row(post: IncomingPost) -> dict[str, object]:
 
 
 def _apply_change(session: Session, stored: Post, post: IncomingPost) -> bool:
-    changed = False
-    if post.version > stored.version:
-        stored.raw = post.raw
-        stored.version = post.version
-        stored.forum_updated_at = post.updated_at
-        stored.intake_note = post.note
-        stored.stage = RECEIVED  # label the new text again
-        if post.topic_title:
-            stored.topic_title = post.topic_title
-        moved = queue.post_edited(session, stored)
-        log.info(
-            "post %s edited (v%s); %d draft(s) back to review",
-            stored.forum_post_id,
-            stored.version,
-            moved,
-        )
-        changed = True
-    if post.deleted and not stored.deleted:
-        stored.deleted = True
-        queue.post_deleted(session, stored)
-        changed = True
-    if post.hidden != stored.hidden:
-        stored.hidden = post.hidden
-        changed = True
+    before = stored.version
+    changed = forum_changes.apply(session, stored, post, actor=ACTOR)
+    if stored.version > before:
+        log.info("post %s edited (v%s); labelling it again", stored.forum_post_id, stored.version)
     return changed
 
 

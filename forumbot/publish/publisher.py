@@ -2,7 +2,9 @@
 
 A run claims one draft at a time with a conditional UPDATE (approved, or publishing with an
 expired lease) and commits the attempt *before* any request, so a crash leaves a trace. Then:
-1. re-read the post: deleted -> superseded, edited since drafting -> back to review;
+1. re-read the post: deleted or edited since drafting -> superseded, and the change is
+   handled as intake would (``forumbot.review.forum_changes``): an edit is relabelled and
+   drafted again for a person to approve;
 2. on a second or later attempt, look in the topic for the reply carrying this draft's
    marker: a POST that reached the forum before a crash or a timeout is found, not repeated;
 3. renew the lease, check that a person's approval of exactly this text is in the audit log,
@@ -33,12 +35,12 @@ from forumbot.discourse.errors import (
     RateLimited,
     Unprocessable,
 )
+from forumbot.intake.parse import IncomingPost, Skip, parse_post
 from forumbot.publish.marker import TopicReader, find_marked_reply, with_marker
-from forumbot.review import audit
+from forumbot.review import audit, forum_changes
 from forumbot.review.states import (
     APPROVED,
     FAILED,
-    PENDING_APPROVAL,
     PUBLISHED,
     PUBLISHING,
     SUPERSEDED,
@@ -87,7 +89,6 @@ class PublishResult:
     published: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     superseded: list[int] = field(default_factory=list)
-    back_to_review: list[int] = field(default_factory=list)
     retry_later: list[int] = field(default_factory=list)
 
 
@@ -261,21 +262,32 @@ class Publisher:
             # problem, not this draft's; keep it for when the key is fixed.
             log.error("the forum refused to let the bot read post %s: %s", job.forum_post_id, exc)
             raise _Transient(str(exc)) from exc
-        if fresh.get("deleted_at"):
+        except NotFound as exc:
+            self._note_change(job, None)
+            raise _Outcome(SUPERSEDED, f"原帖已不存在：{exc}") from exc
+        seen = parse_post(fresh, bot_username="")
+        if isinstance(seen, Skip):
+            raise _Transient(f"the forum's copy of post {job.forum_post_id} is unreadable")
+        if seen.deleted:
+            self._note_change(job, seen)
             raise _Outcome(SUPERSEDED, "原帖已被删除")
-        version = fresh.get("version")
-        if isinstance(version, int) and version > job.post_version:
-            self._note_edit(job, fresh)
-            raise _Outcome(PENDING_APPROVAL, f"原帖在审批后被编辑（第 {version} 版），请重新审阅")
+        if seen.version > job.post_version:
+            self._note_change(job, seen)
+            raise _Outcome(
+                SUPERSEDED,
+                f"原帖在审批后被编辑（第 {seen.version} 版），已按新内容重新起草，请审阅新草稿",
+            )
 
-    def _note_edit(self, job: Job, fresh: dict[str, Any]) -> None:
+    def _note_change(self, job: Job, seen: IncomingPost | None) -> None:
+        """What intake and the webhook do with a changed post, done here when the publisher
+        is the first to notice: relabel and redraft an edit, retire the work on a deletion."""
         with self.sessions() as session:
             draft = session.get(Draft, job.draft_id)
             assert draft is not None
-            post = draft.post
-            if isinstance(fresh.get("raw"), str):
-                post.raw = fresh["raw"]
-            post.version = max(post.version, int(fresh["version"]))
+            if seen is None:
+                forum_changes.post_deleted(session, draft.post, actor=ACTOR)
+            else:
+                forum_changes.apply(session, draft.post, seen, actor=ACTOR)
             session.commit()
 
     def _guard(self, job: Job) -> None:
@@ -339,11 +351,9 @@ class Publisher:
             elif outcome.to_state == FAILED:
                 draft.failure_reason = outcome.reason
                 result.failed.append(job.draft_id)
-            elif outcome.to_state == SUPERSEDED:
-                result.superseded.append(job.draft_id)
             else:
-                draft.approved_by = draft.approved_text_sha256 = None
-                result.back_to_review.append(job.draft_id)
+                forum_changes.close_requests(session, draft, outcome.reason)
+                result.superseded.append(job.draft_id)
             audit.move(
                 session,
                 draft,

@@ -10,21 +10,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forumbot.review import audit
+from forumbot.review import audit, limits
 from forumbot.review.errors import ReviewError
 from forumbot.review.states import (
     APPROVED,
+    AWAITING_SPECIALIST,
     FAILED,
     PENDING_APPROVAL,
     PUBLISHING,
     STATE_NAMES_ZH,
-    SUPERSEDED,
-    UNPUBLISHED,
 )
 from forumbot.storage.models import Draft, Post, utcnow
+
+# The states in which a person may still decide about a draft (reject it, redo it).
+OPEN_FOR_REVIEW = (PENDING_APPROVAL, AWAITING_SPECIALIST, APPROVED, FAILED)
 
 # The service level for the first public reply to a post (the queue's "time left").
 FIRST_REPLY = timedelta(hours=24)
@@ -81,6 +82,8 @@ def write_draft(
     target counted from when the owner posted)."""
     if not text.strip():
         raise ReviewError("回复内容为空 (the reply text is empty)")
+    if audit.is_person(actor):
+        limits.check("reply_text", text)
     draft = Draft(
         due_at=due_at or first_reply_due(post),
         label=label,
@@ -115,6 +118,7 @@ def edit(session: Session, ref: DraftRef, text: str, *, actor: str) -> Draft:
         raise ReviewError(f"草稿 #{draft.id} 当前状态为 {draft.state}，不能修改")
     if not text.strip():
         raise ReviewError("回复内容为空 (the reply text is empty)")
+    limits.check("reply_text", text)
     old = draft.text
     draft.text = text
     audit.move(
@@ -154,13 +158,16 @@ def approve(
     approver gave no ``override`` reason (which then goes into the audit log).
     """
     _check_person(actor)
+    limits.check("override_reason", override)
+    limits.check("approve_reason", reason)
     draft = get_draft(session, ref.id)
     check_revision(draft, ref.revision)
     if draft.state != PENDING_APPROVAL:
         raise ReviewError(f"草稿 #{draft.id} 当前状态为 {draft.state}，只有待审批的草稿可以批准")
     if draft.post.version > draft.post_version:
         raise ReviewError(
-            f"原帖在草稿写成后被编辑过（第 {draft.post.version} 版），请先核对原帖再批准"
+            f"原帖在草稿写成后被编辑过（第 {draft.post.version} 版），"
+            "系统正在按新内容重新起草，请审阅新草稿"
         )
     if text is not None and text != draft.text:
         if not text.strip():
@@ -200,10 +207,16 @@ def reject(session: Session, ref: DraftRef, *, actor: str, reason: str) -> Draft
     _check_person(actor)
     if not reason.strip():
         raise ReviewError("驳回必须填写原因 (a rejection needs a reason)")
+    limits.check("reject_reason", reason)
     draft = get_draft(session, ref.id)
     check_revision(draft, ref.revision)
     if draft.state == PUBLISHING:
         raise ReviewError(f"草稿 #{draft.id} 正在发布，不能驳回")
+    if draft.state not in OPEN_FOR_REVIEW:
+        raise ReviewError(
+            f"草稿 #{draft.id} 当前状态为{STATE_NAMES_ZH.get(draft.state, draft.state)}，"
+            "已经处理完毕，不能再驳回；请刷新页面查看最新情况"
+        )
     audit.move(session, draft, "rejected", actor=actor, action="reject", reason=reason)
     return draft
 
@@ -211,6 +224,7 @@ def reject(session: Session, ref: DraftRef, *, actor: str, reason: str) -> Draft
 def reopen(session: Session, ref: DraftRef, *, actor: str, reason: str) -> Draft:
     """Send a failed draft back to the queue, e.g. after the forum's problem was fixed."""
     _check_person(actor)
+    limits.check("reopen_reason", reason)
     draft = get_draft(session, ref.id)
     check_revision(draft, ref.revision)
     if draft.state != FAILED:
@@ -219,45 +233,3 @@ def reopen(session: Session, ref: DraftRef, *, actor: str, reason: str) -> Draft
         )
     audit.move(session, draft, PENDING_APPROVAL, actor=actor, action="reopen", reason=reason)
     return draft
-
-
-def unpublished_drafts(session: Session, post: Post) -> list[Draft]:
-    return list(
-        session.scalars(select(Draft).where(Draft.post_id == post.id, Draft.state.in_(UNPUBLISHED)))
-    )
-
-
-def post_edited(session: Session, post: Post, *, actor: str = "system:intake") -> int:
-    """The owner edited the post: unpublished drafts go back to review. Returns how many."""
-    moved = 0
-    for draft in unpublished_drafts(session, post):
-        if draft.state in (APPROVED, PENDING_APPROVAL, FAILED):
-            audit.move(
-                session,
-                draft,
-                PENDING_APPROVAL,
-                actor=actor,
-                action="post_edited",
-                reason=f"原帖已被编辑（第 {post.version} 版），请重新审阅",
-            )
-            draft.approved_by = None
-            draft.approved_text_sha256 = None
-            moved += 1
-    return moved
-
-
-def post_deleted(session: Session, post: Post, *, actor: str = "system:intake") -> int:
-    """The post is gone from the forum: every unpublished draft for it is superseded."""
-    moved = 0
-    for draft in unpublished_drafts(session, post):
-        if draft.state != PUBLISHING:
-            audit.move(
-                session,
-                draft,
-                SUPERSEDED,
-                actor=actor,
-                action="post_deleted",
-                reason="原帖已被删除",
-            )
-            moved += 1
-    return moved

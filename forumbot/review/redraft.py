@@ -3,20 +3,24 @@ and a department's answer woven into the unified specialist reply."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forumbot.classify.labeller import latest_classification
 from forumbot.classify.labels import LABEL_NAMES_ZH, LABELS, STYLES
 from forumbot.drafting.engine import Drafter
-from forumbot.drafting.job import post_view, store_plan, supersede_open_drafts, sync_departments
-from forumbot.review import audit
+from forumbot.drafting.job import post_view, replace_drafts, store_plan, sync_departments
+from forumbot.review import audit, forum_changes, limits
 from forumbot.review.errors import ReviewError
 from forumbot.review.queue import DraftRef, _check_person, check_revision, get_draft
 from forumbot.review.states import (
+    APPROVED,
     AWAITING_SPECIALIST,
     FAILED,
     PENDING_APPROVAL,
-    SUPERSEDED,
+    PUBLISHED,
+    PUBLISHING,
+    STATE_NAMES_ZH,
 )
 from forumbot.storage.models import Classification, DepartmentRequest, Draft, Post, utcnow
 
@@ -26,23 +30,72 @@ def latest_label(session: Session, post: Post) -> str | None:
     return row.label if row else None
 
 
+# The states of a draft a person may still redo (relabel, restyle): not yet approved.
+REDOABLE = (PENDING_APPROVAL, AWAITING_SPECIALIST, FAILED)
+
+
+def _state_name(draft: Draft) -> str:
+    return STATE_NAMES_ZH.get(draft.state, draft.state)
+
+
+def check_redoable(draft: Draft, ref: DraftRef, doing: str) -> None:
+    """Refuse to redo a draft someone changed since ``ref`` or that is past review (approved,
+    published, superseded by another tab): the refusal says what to do, nothing changes."""
+    check_revision(draft, ref.revision)
+    if draft.state not in REDOABLE:
+        raise ReviewError(
+            f"草稿 #{draft.id} 当前状态为{_state_name(draft)}，不能再{doing}；"
+            "请刷新页面查看最新情况"
+        )
+
+
+def _check_post_not_answered(session: Session, post: Post) -> None:
+    """Relabelling by post (no draft named): refused once the post was answered or is being
+    answered and nothing about it is still open for review."""
+    states = set(session.scalars(select(Draft.state).where(Draft.post_id == post.id)))
+    if states & {APPROVED, PUBLISHING, PUBLISHED} and not states & set(REDOABLE):
+        raise ReviewError(
+            f"帖子 {post.forum_post_id} 的回复已批准或已发布，不能再重新分类重写；"
+            "如需补充，请另写一条回复"
+        )
+
+
 def relabel(
-    session: Session, post: Post, label: str, *, actor: str, drafter: Drafter, reason: str = ""
+    session: Session,
+    post: Post,
+    label: str,
+    *,
+    actor: str,
+    drafter: Drafter,
+    reason: str = "",
+    ref: DraftRef | None = None,
 ) -> list[int]:
-    """Record a reviewer's label (used by train.py) and redraft the post under it."""
+    """Record a reviewer's label (used by train.py) and redraft the post under it.
+
+    ``ref`` is the draft the reviewer read (the console always names it): refused when it
+    changed since or is no longer open for review, so a second tab makes no new drafts."""
     _check_person(actor)
     if label not in LABELS:
         raise ReviewError(f"未知的标签 {label!r}，可选：{', '.join(LABELS)}")
+    limits.check("relabel_reason", reason)
+    if ref is not None:
+        draft = get_draft(session, ref.id)
+        if draft.post_id != post.id:
+            raise ReviewError(f"草稿 #{draft.id} 不是帖子 {post.forum_post_id} 的草稿")
+        check_redoable(draft, ref, "重新分类")
+    else:
+        _check_post_not_answered(session, post)
     session.add(
         Classification(
             post_id=post.id, label=label, source="reviewer", created_by=actor, confidence=None
         )
     )
     why = f"重新分类为{LABEL_NAMES_ZH[label]}（{label}）" + (f"：{reason}" if reason else "")
-    supersede_open_drafts(session, post, why, actor=actor)
     departments = sync_departments(session, drafter.resources.departments)
     plan = drafter.plan(post_view(post), label)
-    return store_plan(session, post, plan, None, departments, utcnow())
+    return replace_drafts(
+        session, post, plan, None, departments, drafter=drafter, reason=why, actor=actor
+    )
 
 
 def restyle(
@@ -53,13 +106,9 @@ def restyle(
     if style not in STYLES:
         raise ReviewError(f"未知的回复方式 {style!r}，可选：{', '.join(STYLES)}")
     draft = get_draft(session, ref.id)
-    check_revision(draft, ref.revision)
-    if draft.state not in (PENDING_APPROVAL, AWAITING_SPECIALIST, FAILED):
-        raise ReviewError(f"草稿 #{draft.id} 当前状态为 {draft.state}，不能更改回复方式")
+    check_redoable(draft, ref, "更改回复方式")
     label = latest_label(session, draft.post) or "inquiry"
-    audit.move(
-        session, draft, SUPERSEDED, actor=actor, action="restyle", reason=f"改为 {style} 回复方式"
-    )
+    forum_changes.supersede(session, draft, f"改为 {style} 回复方式", actor=actor, action="restyle")
     departments = sync_departments(session, drafter.resources.departments)
     plan = drafter.plan(post_view(draft.post), label, style=style)
     return store_plan(session, draft.post, plan, None, departments, utcnow())
@@ -77,6 +126,7 @@ def send_to_department(
     """Ask a department for the substance: the draft is redone as a specialist reply for that
     department (with a holding reply for the owner meanwhile); the old draft is superseded."""
     _check_person(actor)
+    limits.check("department_note", note)
     department = drafter.resources.departments.get(code)
     if department is None:
         known = ", ".join(sorted(drafter.resources.departments))
@@ -84,15 +134,25 @@ def send_to_department(
     draft = get_draft(session, ref.id)
     check_revision(draft, ref.revision)
     if draft.kind != "reply" or draft.state not in (PENDING_APPROVAL, FAILED):
-        raise ReviewError(f"草稿 #{draft.id} 当前状态为 {draft.state}，不能转交专业部门")
+        raise ReviewError(
+            f"草稿 #{draft.id} 当前状态为{_state_name(draft)}，不能转交专业部门；"
+            "请刷新页面查看最新情况"
+        )
     label = latest_label(session, draft.post) or "inquiry"
-    why = f"转交{department.name}提供答复意见" + (f"：{note.strip()}" if note.strip() else "")
-    audit.move(session, draft, SUPERSEDED, actor=actor, action="send_to_department", reason=why)
+    note = note.strip()
+    why = f"转交{department.name}提供答复意见" + (f"：{note}" if note else "")
+    forum_changes.supersede(session, draft, why, actor=actor, action="send_to_department")
     departments = sync_departments(session, drafter.resources.departments)
     plan = drafter.plan(post_view(draft.post), label, style="specialist", department=code)
-    if note.strip():
-        plan.notes.append(f"客服中心备注：{note.strip()}")
-    return store_plan(session, draft.post, plan, None, departments, utcnow())
+    if note:
+        plan.notes.append(f"客服中心备注：{note}")
+    made = store_plan(session, draft.post, plan, None, departments, utcnow())
+    if note:  # the department reads it on its request page and in `dept pending --json`
+        for request in session.scalars(
+            select(DepartmentRequest).where(DepartmentRequest.draft_id.in_(made))
+        ):
+            request.note = note
+    return made
 
 
 def answer_request(
@@ -105,8 +165,13 @@ def answer_request(
     request = session.get(DepartmentRequest, request_id)
     if request is None:
         raise ReviewError(f"专业部门请求 #{request_id} 不存在")
+    if request.state == "closed":
+        raise ReviewError(
+            f"请求 #{request_id} 已关闭，无需再答复（{request.closed_reason or '原草稿已作废'}）"
+        )
     if request.state != "open":
         raise ReviewError(f"请求 #{request_id} 已经答复过了")
+    limits.check("department_answer", answer)
     draft = request.draft
     if draft.state != AWAITING_SPECIALIST:
         raise ReviewError(f"草稿 #{draft.id} 当前状态为 {draft.state}，不再等待部门答复")

@@ -4,12 +4,19 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SOURCES := forumbot tests bench train.py
 
-.PHONY: setup browsers demo test lint format bench clean
+# The lock tool; only `make lock` needs it (installing needs just Python and pip).
+UV_VERSION := 0.13.9
+LOCK_ARGS ?=
 
-$(BIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+.PHONY: setup browsers demo test lint format bench lock clean
+
+## Install exactly what requirements.lock pins (runtime, test and bench, every file hashed),
+## then the project itself; pyproject.toml keeps the ranges, `make lock` the pins.
+$(BIN)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m forumbot.web.catalogue --compile
 	touch $@
 
 setup: $(BIN)/.installed
@@ -44,8 +51,19 @@ format: setup
 
 ## Benchmarks; each prints one JSON line at the end.
 bench: setup
-	$(BIN)/pip install --quiet -e '.[test,bench]'
 	for script in bench/[!_]*.py; do $(BIN)/python $$script || exit 1; done
+
+## Refresh the pins after editing pyproject.toml (pins still allowed are kept). Upgrade:
+## make lock LOCK_ARGS='--upgrade-package numpy'  (one package)  or  LOCK_ARGS=--upgrade  (all).
+lock: $(BIN)/uv-$(UV_VERSION)
+	$(BIN)/uv lock $(LOCK_ARGS)
+	$(BIN)/uv export --quiet --frozen --all-extras --all-groups --no-emit-project \
+	  --format requirements-txt --output-file requirements.lock
+
+$(BIN)/uv-$(UV_VERSION):
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	touch $@
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -49,6 +49,7 @@ def create_app(
     from forumbot.web import (
         admin,
         auth,
+        catalogue,
         dashboard,
         departments,
         health,
@@ -77,6 +78,7 @@ def create_app(
     if secret:
         app.secret_key = secret
         csrf.init_app(app)
+        catalogue.prepare_for_console()  # messages.mo is built, not committed
         Babel(app, locale_selector=console_language)
         for blueprint in (
             auth.bp,

@@ -2,15 +2,22 @@
 far, and compile. Chinese is the source language, so a string without a translation shows in
 Chinese; a test keeps every string translated.
 
-    python -m forumbot.web.catalogue           # update messages.po and compile messages.mo
-    python -m forumbot.web.catalogue --check   # exit 1 if a string lacks a translation
+Only messages.po is committed. messages.mo is built from it (`make setup`, and the app factory
+when it is missing or older than the .po), because its bytes depend on the Babel version.
+
+    python -m forumbot.web.catalogue             # update messages.po and compile messages.mo
+    python -m forumbot.web.catalogue --check     # exit 1 if a string lacks a translation
+    python -m forumbot.web.catalogue --compile   # only compile messages.mo from messages.po
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import logging
+import os
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +31,7 @@ PO_FILE = WEB_DIR / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 MO_FILE = PO_FILE.with_suffix(".mo")
 FIXED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+log = logging.getLogger(__name__)
 
 
 def names_shown_through_gettext() -> set[str]:
@@ -49,11 +57,16 @@ def extracted() -> set[str]:
     return {m for m in found if m}
 
 
-def read_catalog() -> Catalog:
-    if not PO_FILE.exists():
+def read_catalog(po_file: Path = PO_FILE) -> Catalog:
+    if not po_file.exists():
         return Catalog(locale="en", domain="messages")
-    with PO_FILE.open("rb") as handle:
+    with po_file.open("rb") as handle:
         return read_po(handle, locale="en")
+
+
+def translations(catalog: Catalog) -> dict[str, str]:
+    """What the catalogue means: each source string and its English text."""
+    return {m.id: m.string for m in catalog if m.id}
 
 
 def update() -> Catalog:
@@ -78,6 +91,42 @@ def compiled(catalog: Catalog) -> bytes:
     return out.getvalue()
 
 
+def write_compiled(catalog: Catalog, mo_file: Path = MO_FILE) -> None:
+    """Write the .mo through a temporary file in the same folder and a rename, so a console
+    starting at the same moment reads the old catalogue or the new one, never half of one."""
+    mo_file.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{mo_file.name}.", dir=mo_file.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(compiled(catalog))
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, mo_file)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def ensure_compiled(po_file: Path = PO_FILE, mo_file: Path = MO_FILE) -> bool:
+    """Compile the .po when its .mo is missing or older (a fresh clone, or a pulled translation).
+    True when it compiled."""
+    if not po_file.exists():
+        return False
+    if mo_file.exists() and mo_file.stat().st_mtime >= po_file.stat().st_mtime:
+        return False
+    write_compiled(read_catalog(po_file), mo_file)
+    return True
+
+
+def prepare_for_console() -> None:
+    """The app factory's call: compile if needed; a read-only install keeps the console running
+    (in Chinese only when no .mo was built) and says why in the log."""
+    try:
+        if ensure_compiled():
+            log.info("compiled the English catalogue %s", MO_FILE)
+    except OSError as error:
+        log.warning("could not compile the English catalogue %s: %s", MO_FILE, error)
+
+
 def missing(catalog: Catalog) -> list[str]:
     return [m.id for m in catalog if m.id and not m.string]
 
@@ -85,14 +134,21 @@ def missing(catalog: Catalog) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="only report untranslated strings")
+    parser.add_argument(
+        "--compile", action="store_true", help="only compile messages.mo from messages.po"
+    )
     args = parser.parse_args(argv)
+    if args.compile:
+        write_compiled(read_catalog())
+        print(f"compiled {MO_FILE.name} from {PO_FILE.name}")
+        return 0
     catalog = update()
     untranslated = missing(catalog)
     if not args.check:
         PO_FILE.parent.mkdir(parents=True, exist_ok=True)
         with PO_FILE.open("wb") as handle:
             write_po(handle, catalog, width=100, omit_header=True, sort_output=True)
-        MO_FILE.write_bytes(compiled(catalog))
+        write_compiled(catalog)
     for msgid in untranslated:
         print(f"untranslated: {msgid}", file=sys.stderr)
     print(f"{len(catalog)} strings, {len(untranslated)} without an English translation")

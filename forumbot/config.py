@@ -43,6 +43,7 @@ class Key:
     default: Any
     help: str
     minimum: float | None = None
+    choices: tuple[str, ...] | None = None
 
 
 SCHEMA: dict[str, dict[str, Key]] = {
@@ -83,7 +84,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "interval_seconds": Key(float, 15.0, "How often approved drafts are published.", 1),
         "batch_size": Key(int, 10, "Drafts published per run at most.", 1),
         "lease_seconds": Key(
-            float, 900.0, "How long a publishing attempt owns its draft before recovery.", 1
+            float,
+            20.0,
+            "Lease of a publishing attempt, renewed while it runs; a crash is recovered after it.",
+            1,
         ),
         "max_attempts": Key(int, 5, "Attempts before a draft is marked failed.", 1),
         "retry_delay_seconds": Key(
@@ -111,6 +115,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
         "claim_minutes": Key(
             float, 10.0, "How long an opened draft shows as 'someone is on it'.", 0
+        ),
+        "secure_cookies": Key(
+            str,
+            "auto",
+            "Session cookie only over HTTPS: on, off, or auto (on unless host is loopback).",
+            choices=("auto", "on", "off"),
         ),
     },
     "webhook": {
@@ -143,14 +153,14 @@ class Settings:
         return value
 
     def check_publish_lease(self) -> None:
-        """A lease shorter than the worst POST could let a second worker post the same reply."""
-        worst_post = (self["forum.retries"] + 1) * (
-            self["forum.timeout_seconds"] + self["forum.max_wait_seconds"]
-        )
-        if self["publisher.lease_seconds"] < 2 * worst_post:
+        """The lease is renewed every third of its length while an attempt runs; it must still
+        outlast one reply POST in flight (connect and read timeouts) should renewals fail."""
+        worst_post = 2 * self["forum.timeout_seconds"]
+        if self["publisher.lease_seconds"] < worst_post:
             raise ConfigError(
                 f"{self.source}: publisher.lease_seconds = {self['publisher.lease_seconds']} "
-                f"must be at least {2 * worst_post:g} (twice the longest possible reply POST)"
+                f"must be at least {worst_post:g} (twice forum.timeout_seconds: the longest "
+                "a reply POST can be in flight)"
             )
 
 
@@ -184,8 +194,12 @@ def _coerce(section: str, name: str, spec: Key, value: Any, origin: str) -> Any:
         if spec.minimum is not None and number < spec.minimum:
             raise ConfigError(f"{where} must be at least {spec.minimum:g}, not {value!r}")
         return number
+    if spec.choices is not None and isinstance(value, bool):
+        value = "on" if value else "off"  # `secure_cookies = true` in the file reads naturally
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{where} must be a non-empty string, not {value!r}")
+    if spec.choices is not None and value.strip() not in spec.choices:
+        raise ConfigError(f"{where} must be one of {', '.join(spec.choices)}, not {value!r}")
     return value.strip()
 
 

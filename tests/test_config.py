@@ -84,7 +84,7 @@ def test_secrets_not_in_repr():
 
 
 def test_short_publish_lease_refused():
-    s = load_settings(path=None, environ={}, overrides={"publisher.lease_seconds": 30})
+    s = load_settings(path=None, environ={}, overrides={"publisher.lease_seconds": 15})
     with pytest.raises(ConfigError, match=r"publisher\.lease_seconds"):
         s.check_publish_lease()
 

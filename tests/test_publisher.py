@@ -194,3 +194,37 @@ def test_two_publishers_post_once(sessions, client, sandbox, approved):
     sandbox.faults(0)
     assert state(sessions, approved["draft"]).state == "published"
     assert len(replies(sandbox, approved["public_id"])) == 1
+
+
+def test_a_live_attempt_keeps_its_draft_however_slow_the_forum(sessions, sandbox, approved):
+    """The lease is short (a crash is recovered quickly), but a heartbeat renews it while the
+    attempt runs: a second worker never takes over a draft that is still being published."""
+    from forumbot.discourse import DiscourseClient
+
+    def slow_client() -> DiscourseClient:
+        return DiscourseClient(
+            sandbox.url, "sandbox-admin-key", "forumbot", timeout=10, retries=0,
+            requests_per_minute=0,
+        )  # fmt: skip
+
+    sandbox.faults(1.0, ["timeout"], timeout_seconds=2.0)  # every answer takes 2 s
+    with slow_client() as first_forum, slow_client() as second_forum:
+        first = publisher(sessions, first_forum, lease_seconds=1.5)
+        second = publisher(sessions, second_forum, lease_seconds=1.5)
+        outcome = {}
+        worker = threading.Thread(target=lambda: outcome.update(first=first.run_once()))
+        worker.start()
+        while state(sessions, approved["draft"]).lease_owner != first.worker_id:
+            time.sleep(0.01)  # the first worker claims the draft before the second looks
+        taken_over = []
+        while worker.is_alive():
+            taken_over += second.run_once().published + second.run_once().retry_later
+            time.sleep(0.1)
+        worker.join()
+    sandbox.faults(0)
+    assert outcome["first"].published == [approved["draft"]]
+    assert taken_over == []
+    with sessions() as s:
+        attempts = [e for e in audit.history(s, approved["draft"]) if e.action == "publish_attempt"]
+    assert len(attempts) == 1, "the second worker claimed a draft whose attempt was running"
+    assert len(replies(sandbox, approved["public_id"])) == 1

@@ -1,7 +1,9 @@
 """Publish approved drafts exactly once, whatever crashes.
 
 A run claims one draft at a time with a conditional UPDATE (approved, or publishing with an
-expired lease) and commits the attempt *before* any request, so a crash leaves a trace. Then:
+expired lease) and commits the attempt *before* any request, so a crash leaves a trace. The
+lease is short and renewed by a heartbeat while the attempt runs (``lease.py``), so a
+crashed worker's draft is recovered within a lease, a live worker's never. Then:
 1. re-read the post: deleted or edited since drafting -> superseded, and the change is
    handled as intake would (``forumbot.review.forum_changes``): an edit is relabelled and
    drafted again for a person to approve;
@@ -36,6 +38,7 @@ from forumbot.discourse.errors import (
     Unprocessable,
 )
 from forumbot.intake.parse import IncomingPost, Skip, parse_post
+from forumbot.publish.lease import Heartbeat, renew
 from forumbot.publish.marker import TopicReader, find_marked_reply, with_marker
 from forumbot.review import audit, forum_changes
 from forumbot.review.states import (
@@ -129,7 +132,7 @@ class Publisher:
     sessions: sessionmaker[Session]
     forum: ForumWriter
     bot_username: str
-    lease_seconds: float = 900.0
+    lease_seconds: float = 20.0  # renewed by a heartbeat while an attempt runs
     batch_size: int = 10
     max_attempts: int = 5
     reread: bool = True
@@ -145,7 +148,8 @@ class Publisher:
                 break
             tried.add(job.draft_id)
             try:
-                self._attempt(job, result)
+                with Heartbeat(self.sessions, job.draft_id, self.worker_id, self.lease_seconds):
+                    self._attempt(job, result)
             except RateLimited as exc:
                 self._release(job, f"rate limited: {exc}", result)
                 break
@@ -297,19 +301,8 @@ class Publisher:
             assert draft is not None
             if draft.text != job.text or audit.approval_covers(session, draft) is None:
                 raise _Outcome(FAILED, "审计日志中没有针对此文本的人工批准，已停止发布")
-            renewed = session.execute(
-                update(Draft)
-                .where(
-                    Draft.id == job.draft_id,
-                    Draft.state == PUBLISHING,
-                    Draft.lease_owner == self.worker_id,
-                )
-                .values(lease_until=utcnow() + timedelta(seconds=self.lease_seconds))
-                .execution_options(synchronize_session=False)
-            )
-            session.commit()
-            if renewed.rowcount != 1:
-                raise LookupError("lease lost to another worker; leaving the draft to it")
+        if not renew(self.sessions, job.draft_id, self.worker_id, self.lease_seconds):
+            raise LookupError("lease lost to another worker; leaving the draft to it")
 
     def _send(self, job: Job) -> int | None:
         if job.kind == "flag":

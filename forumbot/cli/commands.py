@@ -134,8 +134,8 @@ def serve_cmd(ctx: click.Context, host: str | None, port: int | None, threads: i
     settings = settings_from(ctx)
     engine, sessions = open_database(settings)
     try:
-        app = create_app(settings, sessions)
         host = host or settings["console.host"]
+        app = create_app(settings, sessions, host=host)
         port = settings["console.port"] if port is None else port
         try:
             server = ConsoleServer(app, host, port, threads=threads or DEFAULT_THREADS)

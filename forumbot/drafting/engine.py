@@ -12,6 +12,7 @@ from forumbot.drafting.knowledge import KnowledgeBase, KnowledgeMatch
 from forumbot.drafting.policy import StyleDecision, choose_style
 from forumbot.drafting.resources import Department, DraftingResources, load_resources
 from forumbot.drafting.templates import ReplyTemplates
+from forumbot.textsafety import neutralise
 
 PLACEHOLDER = "【待{department}补充：此处填写{department}的专业答复】"
 LABEL_TOPIC_ZH = {
@@ -66,9 +67,10 @@ class Drafter:
 
     def context(self, post: PostView, label: str, department: Department | None) -> dict[str, Any]:
         contact = self.resources.contact
-        title = (post.title or "").strip()
+        # Forum names and titles go into a published reply: no bidirectional controls.
+        title = neutralise(post.title or "").strip()
         return {
-            "author": post.username,
+            "author": neutralise(post.username),
             "topic": title,
             "topic_ref": f"“{title}”" if title else "",
             "label_zh": LABEL_TOPIC_ZH.get(label, ""),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, render_template, request, session
-from flask_babel import Babel, gettext
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask import Flask, request, session
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 
 from forumbot.config import Settings
@@ -39,12 +39,18 @@ def console_language() -> str:
 
 
 def create_app(
-    settings: Settings, sessions: sessionmaker[Session], paths: ConsolePaths | None = None
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    paths: ConsolePaths | None = None,
+    *,
+    host: str | None = None,
 ) -> Flask:
     """Build the Flask app; tests pass their own settings, a fresh database and file copies.
 
     The console needs ``FORUMBOT_SECRET_KEY`` (it signs the session cookie); without it only
-    the health check and the webhook are served.
+    the health check and the webhook are served. ``host`` is the address it will listen on
+    (default ``console.host``); with ``console.secure_cookies = "auto"`` it decides whether
+    the session cookie is Secure.
     """
     from forumbot.web import (
         admin,
@@ -52,6 +58,7 @@ def create_app(
         catalogue,
         dashboard,
         departments,
+        hardening,
         health,
         models_admin,
         moderation,
@@ -66,10 +73,13 @@ def create_app(
         FORUMBOT_SETTINGS=settings,
         FORUMBOT_SESSIONS=sessions,
         FORUMBOT_PATHS=paths or ConsolePaths(),
-        MAX_CONTENT_LENGTH=2 * 1024 * 1024,  # a webhook post is at most ~32k characters
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
         BABEL_DEFAULT_LOCALE="zh",
+    )
+    hardening.configure(
+        app,
+        secure_cookies=hardening.cookies_secure(
+            settings["console.secure_cookies"], host or settings["console.host"]
+        ),
     )
     app.register_blueprint(health.bp)
     app.register_blueprint(webhook.bp)
@@ -99,31 +109,6 @@ def create_app(
         def punctuation() -> dict[str, dict[str, str]]:
             return {"punct": PUNCTUATION[console_language()]}
 
-        @app.after_request
-        def security_headers(response):  # type: ignore[no-untyped-def]
-            response.headers.setdefault(
-                "Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'"
-            )
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
-            response.headers.setdefault("X-Frame-Options", "DENY")
-            return response
-
-        @app.errorhandler(403)
-        def forbidden(_error):  # type: ignore[no-untyped-def]
-            return render_template("error.html", message=gettext("您没有权限查看此页面")), 403
-
-        @app.errorhandler(404)
-        def not_found(_error):  # type: ignore[no-untyped-def]
-            return render_template("error.html", message=gettext("页面不存在")), 404
-
-        @app.errorhandler(CSRFError)
-        def csrf_refused(_error):  # type: ignore[no-untyped-def]
-            message = gettext("表单缺少安全令牌或已过期，请刷新页面后重试（未做任何更改）")
-            return render_template("error.html", message=message), 400
-
-        @app.errorhandler(400)
-        def bad_request(error):  # type: ignore[no-untyped-def]
-            message = gettext("请求无效：%(reason)s", reason=error.description)
-            return render_template("error.html", message=message), 400
+        hardening.register_console_errors(app)
 
     return app

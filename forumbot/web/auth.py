@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
+import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 from forumbot.review import audit
 from forumbot.review.errors import ReviewError
 from forumbot.storage.models import AuditEntry, Post, User, utcnow
-from forumbot.web.users import authenticate
+from forumbot.web.users import authenticate, end_sessions
 
 if TYPE_CHECKING:
     from forumbot.config import Settings
@@ -103,18 +104,19 @@ def drafter() -> Drafter:
 
 @bp.before_app_request
 def load_user() -> None:
+    """The signed-in user, if the session is still valid: the account is active and the
+    session was opened in its current generation (sign-out, a password reset or a
+    deactivation raise it, which ends every session opened before, wherever it is kept)."""
     g.user = None
     user_id = session.get("user_id")
     if user_id is not None:
         user = db().get(User, user_id)
-        if user is not None and user.active and session.get("pw") == password_mark(user):
+        if (
+            user is not None
+            and user.active
+            and session.get("generation") == (user.session_generation or 0)
+        ):
             g.user = user
-
-
-def password_mark(user: User) -> str:
-    """A short fingerprint of the password hash kept in the session: a password reset (or
-    rehash) signs every existing session out."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
 @bp.teardown_app_request
@@ -153,10 +155,21 @@ def topic_thread(post: Post) -> list[Post]:
 
 
 def local_target(target: str) -> str:
-    """A path on this site to go back to; anything else (another host) goes home."""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("queue.index")
+    """A path on this site to go back to; anything else goes to the person's home page.
+
+    Browsers drop tabs and line breaks from a URL and read a backslash as a slash, so
+    ``/<tab>/evil.example`` or ``/\\evil.example`` would lead to another host: a target with
+    any control character, whitespace or backslash is refused, not cleaned up."""
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in target)
+    ):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("queue.index")  # the role's home page (or the sign-in page)
 
 
 def login_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -204,7 +217,7 @@ def login():  # type: ignore[no-untyped-def]
         else:
             _audit_login(user, "login", user.username)
             session.clear()
-            session["user_id"], session["pw"] = user.id, password_mark(user)
+            session["user_id"], session["generation"] = user.id, user.session_generation or 0
             return redirect(local_target(request.args.get("next", "")))
     return render_template("login.html", error=error), (401 if error else 200)
 
@@ -221,7 +234,10 @@ def language(code: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
+    """Sign out: the user's session generation goes up, so a copy of this session's cookie
+    (and any other session of the same account) is refused from now on."""
     if g.user is not None:
-        _audit_login(g.user, "logout", g.user.username)
+        end_sessions(db(), g.user)
+        _audit_login(g.user, "logout", g.user.username)  # commits both
     session.clear()
     return redirect(url_for("auth.login"))

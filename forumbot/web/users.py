@@ -15,6 +15,7 @@ from forumbot.drafting.resources import load_departments
 from forumbot.paths import CONFIG_DIR
 from forumbot.review.errors import ReviewError
 from forumbot.storage.models import User
+from forumbot.textsafety import invisible_characters
 
 ROLES = ("agent", "specialist", "moderator", "admin")
 ROLE_NAMES_ZH = {
@@ -24,7 +25,34 @@ ROLE_NAMES_ZH = {
     "admin": "管理员",
 }
 MIN_PASSWORD = 10
+MAX_USERNAME = 64
 _hasher = PasswordHasher()
+
+
+def check_username(username: str) -> str:
+    """The name as stored (outer spaces trimmed), or ReviewError: a console name is shown in
+    the top bar, the users page and the audit log, so it may hold nothing that is invisible
+    or that reorders the text around it (a name that would display as another person's)."""
+    name = username.strip()
+    if not name or ":" in name:
+        raise ReviewError("用户名不能为空，也不能包含冒号")
+    if len(name) > MAX_USERNAME:
+        raise ReviewError(f"用户名最多 {MAX_USERNAME} 个字符，请改短一些")
+    hidden = invisible_characters(name)
+    if hidden:
+        raise ReviewError(
+            f"用户名不能包含不可见字符或控制字符（{'、'.join(hidden)}，如方向控制符、零宽字符），"
+            "请重新输入"
+        )
+    if any(ch.isspace() for ch in name):
+        raise ReviewError("用户名不能包含空白字符，请去掉空格后重试")
+    return name
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Sign the user out everywhere: sessions opened before carry an older generation."""
+    user.session_generation = User.session_generation + 1
+    session.flush()
 
 
 def _check_password(password: str) -> None:
@@ -59,9 +87,7 @@ def add_user(
     departments_file: Path | None = None,
 ) -> User:
     """Create an account; a specialist belongs to exactly one department."""
-    username = username.strip()
-    if not username or ":" in username:
-        raise ReviewError("用户名不能为空，也不能包含冒号")
+    username = check_username(username)
     if role not in ROLES:
         raise ReviewError(f"未知角色 {role!r}，可选：{', '.join(ROLES)}")
     _check_password(password)
@@ -114,15 +140,17 @@ def set_active(session: Session, user: User, active: bool, *, by: User) -> None:
             raise ReviewError("不能停用自己的账号")
         if user.role == "admin" and _other_active_admins(session, user) == 0:
             raise ReviewError("这是最后一个启用中的管理员账号，不能停用")
+        end_sessions(session, user)  # reactivating later must not revive old sessions
     user.active = active
     session.flush()
 
 
 def reset_password(session: Session, user: User, password: str) -> None:
-    """Set a new password that the admin passes on to the person."""
+    """Set a new password that the admin passes on to the person; every session of the
+    account ends (whoever knew the old password is out)."""
     _check_password(password)
     user.password_hash = _hasher.hash(password)
-    session.flush()
+    end_sessions(session, user)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

@@ -295,3 +295,53 @@ def test_two_runners_on_one_database(sessions, sandbox, database_url, tmp_path):
     assert len(approver.approved) == 30
     check_invariants(sessions, client, sandbox, approver.approved)
     client.close()
+
+
+def test_a_draft_killed_mid_publish_is_recovered_within_the_lease(
+    sessions, sandbox, database_url, tmp_path
+):
+    """SIGKILL while a reply is being published: with the shipped lease (renewed while an
+    attempt runs, so it can be short) the next runner publishes it well within a minute."""
+    client = DiscourseClient(sandbox.url, "sandbox-admin-key", "forumbot", requests_per_minute=0)
+    created = sandbox.add_post("12栋1801卫生间天花板渗水，报修两次没人来看", title="渗水")
+    Poller(sessions=sessions, source=client, bot_username="forumbot").run_once()
+    with sessions() as s:
+        post = s.scalar(select(Post).where(Post.forum_post_id == created["id"]))
+        draft = queue.write_draft(s, post, REPLY, actor="李娜")
+        queue.approve(s, DraftRef(draft.id), actor="王小明")
+        s.commit()
+        draft_id, public_id = draft.id, draft.public_id
+
+    def draft_state() -> str:
+        with sessions() as s:
+            return s.get(Draft, draft_id).state
+
+    sandbox.faults(1.0, ["timeout"], timeout_seconds=0.3)  # slow answers: the kill lands mid-way
+    killed = Runner(sandbox.url, database_url, tmp_path, "killed")
+    for runner in (killed, recovery := Runner(sandbox.url, database_url, tmp_path, "recovery")):
+        del runner.env["FORUMBOT_PUBLISHER_LEASE_SECONDS"]  # the shipped default
+    killed.start()
+    try:
+        deadline = time.monotonic() + 60
+        while draft_state() != "publishing" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert draft_state() == "publishing", "the runner never started publishing"
+        killed.kill()
+        killed_at = time.monotonic()
+    finally:
+        killed.stop()
+    sandbox.faults(0)
+    recovery.start()
+    try:
+        deadline = killed_at + 120
+        while draft_state() != "published" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        delay = time.monotonic() - killed_at
+    finally:
+        recovery.stop()
+    print(f"recovered {delay:.1f} s after the kill")
+    assert draft_state() == "published"
+    assert delay < 40, f"a killed attempt waited {delay:.0f} s before anyone retried it"
+    marked = [p for p in sandbox.posts_by("forumbot") if public_id in (p.get("raw") or "")]
+    assert len(marked) == 1
+    client.close()

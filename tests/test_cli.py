@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -138,7 +139,7 @@ def test_draft_jsonl_contract(run):
     assert out[2]["draft"] is None and out[2]["moderation"]
     assert out[3]["label"] == "empty" and out[3]["draft"] is None
     bad = run("draft", "--jsonl", "-", input='{"raw": "x"}\n{oops\n')
-    assert bad.exit_code == 2 and "line 2: not JSON" in bad.output
+    assert bad.exit_code == 1 and "not JSON" in json.loads(bad.stdout.splitlines()[1])["error"]
 
 
 def test_department_answer_and_followups_on_the_command_line(run, sandbox):
@@ -216,3 +217,112 @@ def test_users_add_reads_the_password_from_stdin(run):
         input="a long enough password\n",
     )
     assert ok.exit_code == 0
+
+
+QUEUE_FIELDS = {
+    "id",
+    "case_id",
+    "forum_post_id",
+    "topic_id",
+    "post_number",
+    "kind",
+    "style",
+    "state",
+    "revision",
+    "department",
+    "text",
+    "created_at",
+}
+
+
+def json_lines(result) -> list[dict]:
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def utc_time(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    assert moment.utcoffset() == timedelta(0), value
+    return moment
+
+
+def test_queue_list_json_for_tools(run, sandbox, sessions):
+    run("migrate")
+    assert run("queue", "list", "--json").stdout == ""  # an empty queue is no lines
+    leak = sandbox.add_post("3栋2单元1502卫生间天花板渗水，报修两次没人来！", title="渗水没人管")
+    reply = sandbox.add_post("同问，我家也一样", topic_id=leak["topic_id"])
+    run("run", "--once")
+    run("run", "--once")
+    before = datetime.now(UTC)
+    wrote = run("queue", "write", str(reply["id"]), "--as", "李娜", input="感谢反馈，已转工程部。")
+    draft = int(wrote.output.split("#")[1].split("，")[0])
+
+    out = json_lines(run("queue", "list", "--json"))
+    assert all(set(o) == QUEUE_FIELDS for o in out), out
+    assert [o["id"] for o in out] == sorted(o["id"] for o in out)
+    assert all(o["case_id"] is None for o in out)
+    specialist = next(o for o in out if o["forum_post_id"] == leak["id"] and o["department"])
+    assert specialist["state"] == "awaiting_specialist"
+    assert specialist["department"] == "engineering" and specialist["style"] == "specialist"
+    assert specialist["forum_post_id"] == leak["id"] and specialist["post_number"] == 1
+    assert "【待工程部补充" in specialist["text"]
+    mine = next(o for o in out if o["id"] == draft)
+    assert mine["forum_post_id"] == reply["id"] and mine["topic_id"] == leak["topic_id"]
+    assert mine["post_number"] == 2 and mine["kind"] == "reply" and mine["revision"] == 1
+    assert mine["state"] == "pending_approval" and mine["department"] is None
+    assert mine["text"] == "感谢反馈，已转工程部。"
+    assert before - timedelta(seconds=1) <= utc_time(mine["created_at"]) <= datetime.now(UTC)
+
+    waiting = json_lines(run("queue", "list", "--json", "--state", "awaiting_specialist"))
+    assert specialist in waiting and {o["state"] for o in waiting} == {"awaiting_specialist"}
+    assert len(waiting) < len(out)
+    assert len(json_lines(run("queue", "list", "--json", "--limit", "1"))) == 1
+
+
+def test_queue_list_json_lists_every_draft_unless_limited(run, sessions, make_post):
+    from forumbot.review.queue import write_draft
+
+    run("migrate")
+    with sessions() as session:
+        for n in range(60):
+            post = make_post(session, 5000 + n, topic_id=900 + n)
+            write_draft(session, post, f"第 {n} 条回复", actor="李娜")
+        session.commit()
+    assert len(json_lines(run("queue", "list", "--json"))) == 60
+    assert len(json_lines(run("queue", "list", "--json", "--limit", "7"))) == 7
+    assert len(run("queue", "list").output.splitlines()) == 50  # people still get a page
+
+
+def test_dept_pending_json_for_tools(run, sandbox, sessions):
+    from sqlalchemy import update
+
+    from forumbot.storage.models import DepartmentRequest
+
+    run("migrate")
+    assert run("dept", "pending", "--json").stdout == ""
+    leak = sandbox.add_post("3栋2单元1502卫生间天花板渗水，报修两次没人来！", title="渗水没人管")
+    run("run", "--once")
+    run("run", "--once")
+    with sessions() as session:
+        session.execute(update(DepartmentRequest).values(note="请先查楼上防水层"))
+        session.commit()
+
+    every = json_lines(run("dept", "pending", "--json"))
+    [request] = [r for r in every if r["forum_post_id"] == leak["id"]]
+    assert set(request) >= {"id", "department", "forum_post_id", "topic_id", "due_at", "note"}
+    assert request["department"] == "engineering"
+    assert request["forum_post_id"] == leak["id"] and request["topic_id"] == leak["topic_id"]
+    assert request["note"] == "请先查楼上防水层"
+    assert utc_time(request["due_at"]) > datetime.now(UTC)
+    engineering = json_lines(run("dept", "pending", "--json", "--department", "engineering"))
+    assert request in engineering and {r["department"] for r in engineering} == {"engineering"}
+    sales = json_lines(run("dept", "pending", "--json", "--department", "sales"))
+    assert request not in sales and all(r["department"] == "sales" for r in sales)
+    due = [r["due_at"] for r in every]
+    assert due == sorted(due)  # the earliest due first
+
+    answered = run(
+        "dept", "answer", str(request["id"]), "--as", "工程部刘工", input="周四上门修复。"
+    )
+    assert answered.exit_code == 0
+    assert request["id"] not in [r["id"] for r in json_lines(run("dept", "pending", "--json"))]

@@ -22,9 +22,21 @@ def dept_group() -> None:
     default=None,
     help="Department code (engineering, planning, sales, property, service).",
 )
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One JSON object per open request and line, for tools (fields in the README).",
+)
 @click.pass_context
-def pending_cmd(ctx: click.Context, code: str | None) -> None:
+def pending_cmd(ctx: click.Context, code: str | None, as_json: bool) -> None:
     """List open requests, the most urgent first."""
+    if as_json:
+        from forumbot.cli.records import request_records, write_json_lines
+
+        with _session(ctx) as session:
+            write_json_lines(request_records(session, code))
+        return
     with _session(ctx) as session:
         query = (
             select(DepartmentRequest)

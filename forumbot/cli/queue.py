@@ -64,12 +64,29 @@ def queue_group() -> None:
 
 @queue_group.command("list")
 @click.option("--state", type=click.Choice(STATES), default=None, help="Only drafts in this state.")
-@click.option("--limit", default=50, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=None,
+    help="At most this many drafts [default: 50; every draft with --json].",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One JSON object per draft and line, for tools (fields in the README).",
+)
 @click.pass_context
-def list_cmd(ctx: click.Context, state: str | None, limit: int) -> None:
+def list_cmd(ctx: click.Context, state: str | None, limit: int | None, as_json: bool) -> None:
     """List drafts, oldest first."""
+    if as_json:
+        from forumbot.cli.records import draft_records, write_json_lines
+
+        with _session(ctx) as session:
+            write_json_lines(draft_records(session, state, limit))
+        return
     with _session(ctx) as session:
-        query = select(Draft).order_by(Draft.id).limit(limit)
+        query = select(Draft).order_by(Draft.id).limit(50 if limit is None else limit)
         if state:
             query = query.where(Draft.state == state)
         drafts = list(session.scalars(query))

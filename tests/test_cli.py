@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -240,6 +241,14 @@ def json_lines(result) -> list[dict]:
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 
+def assert_documented(command: str, record: dict) -> None:
+    """Every field a --json command writes is named in its row of the README's command table."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    [row] = [line for line in readme.splitlines() if line.startswith(f"| `{command}` |")]
+    missing = [key for key in record if f"`{key}`" not in row]
+    assert not missing, f"{command}: fields missing from the README: {missing}"
+
+
 def utc_time(value: str) -> datetime:
     moment = datetime.fromisoformat(value)
     assert moment.utcoffset() == timedelta(0), value
@@ -277,6 +286,7 @@ def test_queue_list_json_for_tools(run, sandbox, sessions):
     assert specialist in waiting and {o["state"] for o in waiting} == {"awaiting_specialist"}
     assert len(waiting) < len(out)
     assert len(json_lines(run("queue", "list", "--json", "--limit", "1"))) == 1
+    assert_documented("forumbot queue list --json", mine)
 
 
 def test_queue_list_json_lists_every_draft_unless_limited(run, sessions, make_post):
@@ -320,6 +330,7 @@ def test_dept_pending_json_for_tools(run, sandbox, sessions):
     assert request not in sales and all(r["department"] == "sales" for r in sales)
     due = [r["due_at"] for r in every]
     assert due == sorted(due)  # the earliest due first
+    assert_documented("forumbot dept pending --json", request)
 
     answered = run(
         "dept", "answer", str(request["id"]), "--as", "工程部刘工", input="周四上门修复。"

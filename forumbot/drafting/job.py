@@ -38,6 +38,7 @@ from forumbot.storage.models import (
     utcnow,
 )
 from forumbot.storage.stages import DRAFTED, LABELLED, advance, waiting
+from forumbot.storage.upsert import insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
 ACTOR = "system:drafter"
@@ -58,15 +59,22 @@ def working_days_from(now: datetime, days: int) -> datetime:
 def sync_departments(
     session: Session, configured: dict[str, ConfiguredDepartment]
 ) -> dict[str, Department]:
-    """Make the departments table match config/departments.toml (codes are stable)."""
+    """Make the departments table match config/departments.toml (codes are stable).
+
+    New codes are inserted with ON CONFLICT DO NOTHING: two workers starting together on a
+    fresh database both insert them, and the second insert is a no-op, not an error."""
     rows = {d.code: d for d in session.scalars(select(Department))}
+    missing = [
+        {"code": code, "name": dept.name, "response_days": dept.response_days}
+        for code, dept in configured.items()
+        if code not in rows
+    ]
+    if missing:
+        insert_ignoring_duplicates(session, Department, missing, Department.code)
+        rows = {d.code: d for d in session.scalars(select(Department))}
     for code, dept in configured.items():
-        row = rows.get(code)
-        if row is None:
-            row = Department(code=code, name=dept.name, response_days=dept.response_days)
-            session.add(row)
-            rows[code] = row
-        else:
+        row = rows[code]
+        if (row.name, row.response_days) != (dept.name, dept.response_days):
             row.name, row.response_days = dept.name, dept.response_days
     session.flush()
     return rows

@@ -21,6 +21,7 @@ import click
 from forumbot.cli.errors import InputError
 
 T = TypeVar("T")
+FC = TypeVar("FC", bound=Callable[..., Any])
 
 # Lines answered per call of the command's answering function (bounds the model's batch).
 BATCH = 512
@@ -41,13 +42,14 @@ class BadLine:
         return {"line": self.line, "error": self.error}
 
 
-def jsonl_option(help_fields: str, required: bool = False) -> Callable[[T], T]:
+def jsonl_option(help_fields: str, required: bool = False) -> Callable[[FC], FC]:
     """The ``--jsonl FILE`` option; the file is opened by :func:`read_lines`, not by click,
     so that a missing file is one line of error like every other unreadable input."""
     return click.option(
         "--jsonl",
         "jsonl",
         type=click.Path(allow_dash=True),
+        metavar="FILE",
         required=required,
         help=f"One JSON object per line ({help_fields}); '-' for standard input.",
     )

@@ -3,6 +3,8 @@ answer form; an answer becomes the unified reply in the agents' queue."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -15,7 +17,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from forumbot.storage.models import Department, DepartmentRequest, utcnow
-from forumbot.web.auth import act, db, drafter, login_required, topic_thread
+from forumbot.web.auth import db, drafter, login_required, topic_thread
+from forumbot.web.landing import run_action
 
 bp = Blueprint("departments", __name__)
 
@@ -42,6 +45,23 @@ def listing():  # type: ignore[no-untyped-def]
     )
 
 
+def _request_page(row: DepartmentRequest, error: str | None = None, answer: str = "") -> Any:
+    """The request with its thread, the post it is about marked (and linked to by the anchor
+    ``#post-<forum id>``), the agent's note, and the answer form; after a refusal, the reason
+    and the answer as typed."""
+    post = row.draft.post
+    page = render_template(
+        "department_request.html",
+        row=row,
+        post=post,
+        thread=topic_thread(post),
+        now=utcnow(),
+        error=error,
+        answer=answer,
+    )
+    return page, 400 if error else 200
+
+
 @bp.route("/department/requests/<int:request_id>", methods=["GET", "POST"])
 @login_required("specialist")
 def answer(request_id: int):  # type: ignore[no-untyped-def]
@@ -49,23 +69,24 @@ def answer(request_id: int):  # type: ignore[no-untyped-def]
     if row is None:
         abort(404)
     _own_department(row)
-    if request.method == "POST":
-        from forumbot.review.redraft import answer_request
+    if request.method == "GET":
+        return _request_page(row)
+    from forumbot.review.redraft import answer_request
 
-        return act(
-            lambda: answer_request(
-                db(),
-                request_id,
-                request.form.get("answer", ""),
-                actor=g.user.username,
-                drafter=drafter(),
-            ),
-            done=_("已答复请求 #%(id)s，统一回复已进入客服中心待审批队列", id=request_id),
-            done_url=url_for("departments.listing"),
-            retry_url=url_for("departments.answer", request_id=request_id),
-        )
-    post = row.draft.post
-    thread = topic_thread(post)
-    return render_template(
-        "department_request.html", row=row, post=post, thread=thread, now=utcnow()
+    text = request.form.get("answer", "").replace("\r\n", "\n")
+    return run_action(
+        lambda: answer_request(db(), request_id, text, actor=g.user.username, drafter=drafter()),
+        done=lambda _draft: _(
+            "已答复请求 #%(id)s，统一回复已进入客服中心待审批队列", id=request_id
+        ),
+        landing=lambda _draft: url_for("departments.listing"),
+        refused=lambda message: _request_page(_fresh(request_id), error=message, answer=text),
     )
+
+
+def _fresh(request_id: int) -> DepartmentRequest:
+    """The request as it is after a rolled-back action (someone may have answered it)."""
+    row = db().get(DepartmentRequest, request_id)
+    if row is None:
+        abort(404)
+    return row

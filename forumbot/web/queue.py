@@ -1,24 +1,23 @@
-"""The agents' queue: find drafts, read one in its thread with the model's reasons, and act:
-approve (with the diff when edited), reject, relabel, restyle, send to a department."""
+"""The agents' queue: find drafts and read one in its thread with the model's reasons; the
+actions on it (approve, reject, relabel, restyle, send to a department) are in draft_actions."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from forumbot.classify.labeller import latest_classification
 from forumbot.classify.labels import LABEL_NAMES_ZH, LABELS, STYLE_NAMES_ZH, STYLES
+from forumbot.drafting.job import LOCAL_TZ
 from forumbot.review import audit, claims, queue
-from forumbot.review.diff import text_diff
-from forumbot.review.errors import ReviewError
-from forumbot.review.queue import DraftRef
+from forumbot.review.limits import LIMITS, problem
 from forumbot.review.states import (
     AWAITING_SPECIALIST,
     FAILED,
@@ -27,12 +26,13 @@ from forumbot.review.states import (
     STATES,
 )
 from forumbot.storage.models import Department, Draft, utcnow
-from forumbot.web.auth import act, db, drafter, login_required, settings, topic_thread
+from forumbot.web.auth import db, login_required, settings, topic_thread
+from forumbot.web.landing import home_endpoint, may_open_draft
 
 bp = Blueprint("queue", __name__)
 PAGE = 50
 COUNT_CAP = 1000
-HOME = {"specialist": "departments.listing", "moderator": "moderation.listing"}
+LAST_PAGE = -(-COUNT_CAP // PAGE)  # the count stops at COUNT_CAP, so do the pages
 # Age filter: drafts waiting longer than this (or past their due time).
 AGES = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "72h": timedelta(hours=72)}
 SORTS = ("due", "newest", "oldest")
@@ -55,14 +55,17 @@ class QueueFilter:
     def from_args(cls, args: Any) -> QueueFilter:
         state = args.get("state", PENDING_APPROVAL)
         style = args.get("style") or None
+        department = args.get("department")
         return cls(
             state=state if state in STATES or state == "all" else PENDING_APPROVAL,
             style=style if style in STYLE_NAMES_ZH else None,
             label=args.get("label") if args.get("label") in LABELS else None,
-            department=args.get("department") or None,
+            department=department
+            if department and not problem("queue_department", department)
+            else None,
             age=args.get("age") if args.get("age") in (*AGES, "overdue") else None,
             sort=args.get("sort") if args.get("sort") in SORTS else "due",
-            page=max(1, args.get("page", 1, type=int) or 1),
+            page=min(max(1, args.get("page", 1, type=int) or 1), LAST_PAGE),
         )
 
     def apply(self, query: Select[Any], now: datetime) -> Select[Any]:
@@ -110,7 +113,7 @@ class QueueFilter:
 @bp.get("/")
 @login_required()
 def index():  # type: ignore[no-untyped-def]
-    return redirect(url_for(HOME.get(g.user.role, "queue.listing")))
+    return redirect(url_for(home_endpoint(g.user.role)))
 
 
 def translated(names: dict[str, str]) -> dict[str, str]:
@@ -169,21 +172,22 @@ def listing():  # type: ignore[no-untyped-def]
     )
 
 
-def _draft_for_user(draft_id: int) -> Draft:
+def draft_for_user(draft_id: int) -> Draft:
     """The draft, if this user may act on it: moderators only on moderation proposals,
-    agents only on replies."""
+    agents only on replies (flagging or hiding a post is the moderators' decision)."""
     draft = db().get(Draft, draft_id)
     if draft is None:
         abort(404)
-    if g.user.role == "moderator" and draft.kind != "flag":
+    if not may_open_draft(g.user.role, draft.kind):
         abort(403)
-    if g.user.role == "agent" and draft.kind == "flag":
-        abort(403)  # flagging or hiding a post is the moderators' decision
     return draft
 
 
-def _page(draft: Draft) -> str:
-    """The draft page: thread, the model's label with alternatives, findings, actions."""
+def draft_page(
+    draft: Draft, *, error: str | None = None, kept: dict[str, str] | None = None
+) -> tuple[str, int]:
+    """The draft page: thread, the model's label with alternatives, findings, actions. After a
+    refused action it shows why (``error``) with what the person typed still in the form."""
     now = utcnow()
     holder = None
     if draft.state in ACTIONABLE and g.user.role != "moderator":
@@ -195,7 +199,7 @@ def _page(draft: Draft) -> str:
     alternatives = (
         json.loads(model_label.alternatives) if model_label and model_label.alternatives else []
     )
-    return render_template(
+    page = render_template(
         "draft.html",
         draft=draft,
         thread=topic_thread(draft.post),
@@ -212,160 +216,30 @@ def _page(draft: Draft) -> str:
         state_names=STATE_NAMES_ZH,
         findings=queue.reply_findings(draft),
         history=audit.history(db(), draft.id),
+        error=error,
+        kept=kept or {},
     )
+    return page, 400 if error else 200
 
 
 @bp.get("/drafts/<int:draft_id>")
 @login_required("agent", "moderator")
 def item(draft_id: int):  # type: ignore[no-untyped-def]
-    return _page(_draft_for_user(draft_id))
+    return draft_page(draft_for_user(draft_id))
 
 
-def _revision() -> int | None:
-    return request.form.get("revision", type=int)
+@bp.app_context_processor
+def form_limits() -> dict[str, Any]:
+    """Every form's maxlength comes from the same table the server checks."""
+    return {"limits": LIMITS}
 
 
-def _back(draft_id: int) -> str:
-    return url_for("queue.item", draft_id=draft_id)
+@bp.app_template_filter("beijing")
+def beijing(moment: datetime, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time as people here read it: Beijing time."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(LOCAL_TZ).strftime(pattern)
 
 
-def _confirm_page(draft: Draft, text: str, error: str | None = None) -> str:
-    """The edited text beside the draft, with the checker's findings, to confirm or fix."""
-    return render_template(
-        "approve_confirm.html",
-        draft=draft,
-        text=text,
-        diff=text_diff(draft.text, text),
-        findings=queue.reply_findings(draft, text),
-        override=request.form.get("override", ""),
-        error=error,
-    )
-
-
-@bp.post("/drafts/<int:draft_id>/approve")
-@login_required("agent", "moderator")
-def approve(draft_id: int):  # type: ignore[no-untyped-def]
-    """Approve as is in one click; an edited text first shows what changed, then is sent.
-    A refusal of an edited text keeps the person's text on the page."""
-    draft = _draft_for_user(draft_id)
-    text = request.form.get("text")
-    text = text.replace("\r\n", "\n") if text is not None else None
-    edited = text is not None and text != draft.text
-    if edited:
-        try:
-            queue.check_revision(draft, _revision())
-        except ReviewError as exc:
-            flash(str(exc), "error")
-            return redirect(_back(draft_id))
-        if not request.form.get("confirmed"):
-            return _confirm_page(draft, text or "")
-    try:
-        queue.approve(
-            db(),
-            DraftRef(draft_id, _revision()),
-            actor=g.user.username,
-            text=text,
-            override=request.form.get("override") or None,
-        )
-        claims.release(db(), draft_id, g.user.username)
-        db().commit()
-    except ReviewError as exc:
-        db().rollback()
-        if edited:
-            return _confirm_page(_draft_for_user(draft_id), text or "", error=str(exc))
-        flash(str(exc), "error")
-        return redirect(_back(draft_id))
-    flash(_("草稿 #%(id)s 已批准，将在下次发布时发出", id=draft_id), "ok")
-    return redirect(url_for("queue.listing"))
-
-
-@bp.post("/drafts/<int:draft_id>/reject")
-@login_required("agent", "moderator")
-def reject(draft_id: int):  # type: ignore[no-untyped-def]
-    _draft_for_user(draft_id)
-
-    def reject_and_release() -> None:
-        queue.reject(
-            db(),
-            DraftRef(draft_id, _revision()),
-            actor=g.user.username,
-            reason=request.form.get("reason", ""),
-        )
-        claims.release(db(), draft_id, g.user.username)
-
-    return act(
-        reject_and_release,
-        done=_("草稿 #%(id)s 已驳回", id=draft_id),
-        done_url=url_for("queue.listing"),
-        retry_url=_back(draft_id),
-    )
-
-
-def _redo(draft_id: int, action: Any, done: str) -> Any:
-    """Run an action that replaces the draft with new ones and open the first new draft."""
-    made: list[int] = []
-    return act(
-        lambda: made.extend(action()),
-        done=done,
-        done_url=lambda: _back(made[0]) if made else url_for("queue.listing"),
-        retry_url=_back(draft_id),
-    )
-
-
-@bp.post("/drafts/<int:draft_id>/relabel")
-@login_required("agent")
-def relabel(draft_id: int):  # type: ignore[no-untyped-def]
-    """A correction: the post gets a person's label (kept for training) and is drafted again."""
-    from forumbot.review.redraft import relabel as relabel_post
-
-    draft = _draft_for_user(draft_id)
-    label = request.form.get("label", "")
-    return _redo(
-        draft_id,
-        lambda: relabel_post(
-            db(),
-            draft.post,
-            label,
-            actor=g.user.username,
-            drafter=drafter(),
-            reason=request.form.get("reason", ""),
-        ),
-        _("已重新分类为%(label)s，草稿已按新标签重写", label=_(LABEL_NAMES_ZH.get(label, label))),
-    )
-
-
-@bp.post("/drafts/<int:draft_id>/restyle")
-@login_required("agent")
-def restyle(draft_id: int):  # type: ignore[no-untyped-def]
-    from forumbot.review.redraft import restyle as restyle_draft
-
-    _draft_for_user(draft_id)
-    style = request.form.get("style", "")
-    return _redo(
-        draft_id,
-        lambda: restyle_draft(
-            db(), DraftRef(draft_id, _revision()), style, actor=g.user.username, drafter=drafter()
-        ),
-        _("已改为%(style)s，草稿已重写", style=_(STYLE_NAMES_ZH.get(style, style))),
-    )
-
-
-@bp.post("/drafts/<int:draft_id>/send")
-@login_required("agent")
-def send_to_department(draft_id: int):  # type: ignore[no-untyped-def]
-    from forumbot.review.redraft import send_to_department as send
-
-    _draft_for_user(draft_id)
-    code = request.form.get("department", "")
-    return _redo(
-        draft_id,
-        lambda: send(
-            db(),
-            DraftRef(draft_id, _revision()),
-            code,
-            actor=g.user.username,
-            drafter=drafter(),
-            note=request.form.get("note", ""),
-        ),
-        _("已转交专业部门，部门答复后统一回复会回到待审批队列"),
-    )
+# The actions on a draft register their routes on ``bp`` (hence the import after it).
+from forumbot.web import draft_actions  # noqa: E402, F401

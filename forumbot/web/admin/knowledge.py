@@ -27,6 +27,7 @@ from forumbot.review.audit import text_sha256
 from forumbot.web.admin import bp
 from forumbot.web.admin.departments import configured_departments
 from forumbot.web.admin.previews import (
+    check_lengths,
     preview_label,
     preview_post,
     preview_view,
@@ -34,6 +35,13 @@ from forumbot.web.admin.previews import (
     sign_preview,
 )
 from forumbot.web.auth import db, login_required, paths, settings
+
+ENTRY_FIELDS = {
+    "title": "kb_title",
+    "questions": "kb_questions",
+    "keywords": "kb_keywords",
+    "answer": "kb_answer",
+}
 
 
 def _knowledge_file() -> Path:
@@ -121,6 +129,7 @@ def knowledge_preview():  # type: ignore[no-untyped-def]
     entry, original = _entry_from_form()
     post_ref = request.form.get("post", "")
     try:
+        check_lengths(ENTRY_FIELDS)
         old_text, new_text = _candidate_knowledge(entry, original)
         entries = load_candidate(new_text, "knowledge_base.toml", load_knowledge)
         post = preview_post(post_ref, "direct_answer")
@@ -151,6 +160,7 @@ def knowledge_save():  # type: ignore[no-untyped-def]
     entry, original = _entry_from_form()
     post_ref = request.form.get("post", "")
     try:
+        check_lengths(ENTRY_FIELDS)
         old_text, new_text = _candidate_knowledge(entry, original)
         previewed("knowledge", original or entry.id, new_text)
         if new_text == old_text:

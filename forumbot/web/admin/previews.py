@@ -14,6 +14,7 @@ from forumbot.drafting.edits import EditError
 from forumbot.drafting.engine import PostView
 from forumbot.drafting.job import post_view
 from forumbot.review.audit import text_sha256
+from forumbot.review.limits import problem
 from forumbot.storage.models import Draft, Post
 from forumbot.web.auth import db
 
@@ -29,6 +30,14 @@ def sign_preview(kind: str, target: str, text: str, base: str, post: int) -> str
     """A token saying: this exact text was previewed here, on this file version, this post."""
     claim = {"kind": kind, "target": target, "sha256": text_sha256(text), "base": base}
     return _serializer().dumps({**claim, "post": post})
+
+
+def check_lengths(fields: dict[str, str]) -> None:
+    """The editor's form fields (form name -> limit name) against the one table of limits."""
+    for name, field in fields.items():
+        found = problem(field, request.form.get(name, ""))
+        if found:
+            raise EditError(found)
 
 
 def previewed(kind: str, target: str, text: str) -> dict[str, Any]:
@@ -49,6 +58,9 @@ def preview_post(ref: str | None, style: str) -> Post | None:
     else the newest post; None when nothing is stored yet (the sample post is used)."""
     ref = (ref or "").strip()
     if ref:
+        too_long = problem("preview_post", ref)
+        if too_long:
+            raise EditError(too_long)
         if not ref.isdigit():
             raise EditError("帖子编号必须是数字（论坛帖子 ID）")
         post = db().scalar(select(Post).where(Post.forum_post_id == int(ref)))

@@ -27,6 +27,7 @@ from forumbot.review.audit import text_sha256
 from forumbot.storage.models import AuditEntry, FollowUp, Post
 from forumbot.web.admin import bp
 from forumbot.web.admin.previews import (
+    check_lengths,
     preview_label,
     preview_post,
     preview_view,
@@ -138,6 +139,7 @@ def template_preview(family: str):  # type: ignore[no-untyped-def]
     base = request.form.get("base", "")
     post_ref = request.form.get("post", "")
     try:
+        check_lengths({"text": "template_text"})
         post = preview_post(post_ref, family)
         result = _render_template_preview(family, text, post)
     except EditError as exc:
@@ -162,6 +164,7 @@ def template_save(family: str):  # type: ignore[no-untyped-def]
     base = request.form.get("base", "")
     post_ref = request.form.get("post", "")
     try:
+        check_lengths({"text": "template_text"})
         claim = previewed("template", family, text)
         post = preview_post(str(claim["post"]), family)
         _render_template_preview(family, text, post)  # the same checks as the preview

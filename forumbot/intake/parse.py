@@ -12,6 +12,15 @@ from typing import Any
 
 REGULAR_POST_TYPE = 1
 MAX_RAW_CHARS = 200_000  # Discourse's max_post_length is 32,000; anything beyond is not a post
+# The largest number each numeric field's column holds (BigInteger or Integer, signed).
+COLUMN_MAX = {
+    "id": 2**63 - 1,
+    "topic_id": 2**63 - 1,
+    "post_number": 2**31 - 1,
+    "reply_to_post_number": 2**31 - 1,
+    "category_id": 2**31 - 1,
+    "version": 2**31 - 1,
+}
 
 
 @dataclass(frozen=True)
@@ -61,12 +70,29 @@ def _time(value: Any) -> datetime | None:
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def out_of_range(item: Any) -> str | None:
+    """Name the first number too large (or too negative) for its column, else None.
+
+    The database driver would fail on it (an overflow, not a skip): a webhook refuses such a
+    delivery with a 4xx, the poller skips the post."""
+    if not isinstance(item, dict):
+        return None
+    for name, limit in COLUMN_MAX.items():
+        value = _int(item.get(name))
+        if value is not None and not -limit - 1 <= value <= limit:
+            return f"{name} {value} is out of range (at most {limit})"
+    return None
+
+
 def parse_post(
     item: Any, *, bot_username: str, skip_usernames: frozenset[str] = frozenset()
 ) -> IncomingPost | Skip:
     """Decide whether a post item is taken in, and normalise its fields."""
     if not isinstance(item, dict):
         return Skip(None, f"not a JSON object: {type(item).__name__}")
+    problem = out_of_range(item)
+    if problem is not None:
+        return Skip(str(item.get("id"))[:40], problem)
     post_id = _int(item.get("id"))
     if post_id is None or post_id <= 0:
         return Skip(item.get("id"), f"invalid post id {item.get('id')!r}")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from forumbot.intake.parse import Skip, parse_post
+from forumbot.intake.parse import Skip, out_of_range, parse_post
 from forumbot.intake.store import store_posts
 from forumbot.storage.models import WebhookDelivery
 from forumbot.storage.upsert import insert_ignoring_duplicates
@@ -65,6 +65,9 @@ def handle_delivery(
         return WebhookOutcome(200, f"event {event or '(none)'} ignored")
     if not event_id:
         return WebhookOutcome(400, "missing X-Discourse-Event-Id")
+    problem = out_of_range(payload.get("post"))
+    if problem is not None:  # refused before it is remembered: a corrected redelivery counts
+        return WebhookOutcome(422, f"post {problem}")
     row = {"event_id": event_id[:64], "event": event[:64]}
     if not insert_ignoring_duplicates(session, WebhookDelivery, [row], WebhookDelivery.event_id):
         return WebhookOutcome(200, f"event {event_id} already handled")

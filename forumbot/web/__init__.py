@@ -66,9 +66,11 @@ def create_app(
         timing,
         webhook,
     )
+    from forumbot.web.ids import RowIdConverter
     from forumbot.web.users import ROLE_NAMES_ZH
 
     app = Flask(__name__)
+    app.url_map.converters["int"] = RowIdConverter  # before any route: ids that fit, else 404
     app.config.update(
         FORUMBOT_SETTINGS=settings,
         FORUMBOT_SESSIONS=sessions,

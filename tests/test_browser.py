@@ -3,7 +3,8 @@ real server socket, the sandbox forum and the shipped model. Screenshots go to t
 
 Covers: log in; approve and see the reply arrive in the sandbox; an edit the checker blocks,
 then the override; a department's answer reaching the queue; a script-laden post shown as text;
-a form without its CSRF token refused; the role matrix over every route of the app.
+a form without its CSRF token refused; a crafted next link that must not leave the console;
+the role matrix over every route of the app.
 """
 
 from __future__ import annotations
@@ -301,3 +302,31 @@ def test_role_matrix(browser, console, sessions, make_post):
             checked += 1
         page.close()
     assert checked > 5 * 15
+
+
+def test_a_crafted_next_link_keeps_the_browser_on_the_console(browser, console):
+    """Chromium drops a tab from a URL, so ``next=/%09/evil.example`` once led to
+    //evil.example after a sign-in or a language switch; now it leads to the home page."""
+    page = browser.new_page(locale="zh-CN")
+    visited: list[str] = []
+
+    def elsewhere(route):  # type: ignore[no-untyped-def]
+        visited.append(route.request.url)
+        route.fulfill(status=200, body="<h1>evil</h1>", content_type="text/html")
+
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith(console.url) else elsewhere(route)
+        ),
+    )
+    page.goto(f"{console.url}/login?next=/%09/evil.example")
+    page.fill("input[name=username]", "kefu")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert page.url == f"{console.url}/queue" and visited == []
+    page.goto(f"{console.url}/lang/en?next=/%09/evil.example")
+    page.wait_for_load_state()
+    assert page.url.startswith(console.url) and visited == []
+    page.close()

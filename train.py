@@ -9,7 +9,7 @@
 
 Prints per-label precision, recall and F1, macro-F1 and the confusion matrix on the fixed dev
 split and by 5-fold cross-validation; writes models/<version>/ with the model, metrics.json,
-confusion_dev.png and MODEL_CARD.md.
+confusion_dev.png and MODEL_CARD.md (in classifier.models_dir unless --models is given).
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ from forumbot.classify.model import RANDOM_STATE, build_pipeline
 from forumbot.classify.normalize import model_text
 from forumbot.classify.persist import ModelError, load_current, promote, save_version
 from forumbot.classify.persist import rollback as rollback_pointer
+from forumbot.config import ConfigError, load_settings
 from forumbot.corpus import CorpusError, Example, load_split
-from forumbot.paths import CORPUS_DIR, MODELS_DIR
+from forumbot.paths import CORPUS_DIR
 
 
 def step(message: str) -> None:
@@ -267,7 +268,12 @@ def rollback(models_dir: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS_DIR)
-    parser.add_argument("--models", type=Path, default=MODELS_DIR)
+    parser.add_argument(
+        "--models",
+        type=Path,
+        default=None,
+        help="model folder (default: classifier.models_dir from the settings)",
+    )
     parser.add_argument(
         "--database",
         default=os.environ.get("FORUMBOT_TRAIN_DATABASE_URL"),
@@ -285,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", help="version name (default: time and data hash)")
     args = parser.parse_args(argv)
     try:
+        if args.models is None:
+            args.models = load_settings().models_dir
         if args.rollback:
             return rollback(args.models)
         step(f"loading corpus from {args.corpus}")
@@ -298,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             compare(train)
             return 0
         return train_and_promote(train, dev, len(fixes), args)
-    except (CorpusError, ModelError, OSError) as exc:
+    except (CorpusError, ModelError, ConfigError, OSError) as exc:
         print(f"train.py: {exc}", file=sys.stderr)
         return 2
 

@@ -101,6 +101,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "review_threshold": Key(
             float, 0.6, "Below this confidence a label is marked needs_review.", 0
         ),
+        "models_dir": Key(
+            str,
+            "models",
+            "Folder of model versions and current.json; relative to the working directory.",
+        ),
     },
     "drafting": {
         "kb_threshold": Key(
@@ -151,6 +156,12 @@ class Settings:
         if not value:
             raise ConfigError(f"{name} is not set: export {name}=… in the environment")
         return value
+
+    @property
+    def models_dir(self) -> Path:
+        """classifier.models_dir as an absolute path; a relative one is taken from the working
+        directory, like the SQLite file of database.url."""
+        return (Path.cwd() / Path(self["classifier.models_dir"]).expanduser()).resolve()
 
     def check_publish_lease(self) -> None:
         """The lease is renewed every third of its length while an attempt runs; it must still

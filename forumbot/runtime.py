@@ -25,7 +25,6 @@ from forumbot.discourse import DiscourseClient, DiscourseError
 from forumbot.drafting.engine import Drafter
 from forumbot.drafting.job import DraftingJob, FollowUpJob
 from forumbot.intake.poller import Poller
-from forumbot.paths import MODELS_DIR
 from forumbot.publish.publisher import Publisher
 from forumbot.storage.database import check_schema, make_engine, session_factory
 
@@ -119,12 +118,14 @@ def _assemble(
 
 def make_labeller(settings: Settings, sessions: sessionmaker[Session]) -> Labeller | None:
     try:
-        classifier = Classifier.load(review_threshold=settings["classifier.review_threshold"])
+        classifier = Classifier.load(
+            settings.models_dir, review_threshold=settings["classifier.review_threshold"]
+        )
     except ModelError as exc:
         log.warning("posts will wait unlabelled: %s", exc)
         return None
     classifier.classify("预热")  # load jieba's dictionary now, not inside the first job
-    return Labeller(sessions, classifier, models_dir=MODELS_DIR)  # follows promotions
+    return Labeller(sessions, classifier, models_dir=settings.models_dir)  # follows promotions
 
 
 def guarded(name: str, job: Callable[[], Any]) -> Callable[[], None]:

@@ -16,11 +16,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from forumbot.classify.classifier import Classifier, PostInput
-from forumbot.classify.persist import POINTER_FILE, ModelError, load_version, read_pointer
+from forumbot.classify.persist import (
+    METADATA_FILE,
+    MODEL_FILE,
+    POINTER_FILE,
+    ModelError,
+    load_version,
+    read_pointer,
+)
 from forumbot.storage.models import Classification
 from forumbot.storage.stages import LABELLED, RECEIVED, advance, waiting
 
 log = logging.getLogger(__name__)
+FileState = tuple[int, int, int] | None  # (mtime_ns, size, inode), None when missing
+
+
+def _state(path: Path) -> FileState:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
 def latest_classification(session: Session, post_id: int) -> Classification | None:
@@ -40,28 +56,41 @@ class Labeller:
     batch_size: int = 200
     # When set, a model promoted in this folder (current.json) is picked up without a restart.
     models_dir: Path | None = None
-    _pointer_seen: tuple[int, int, int] | None = field(default=None, init=False, repr=False)
+    _seen: tuple[FileState, ...] | None = field(default=None, init=False, repr=False)
+    # The version current.json named at the last look: its files are watched too, so a model
+    # that failed to load is tried again once its files change (a copy that finished late).
+    _named: str | None = field(default=None, init=False, repr=False)
+
+    def _watched(self) -> tuple[FileState, ...] | None:
+        assert self.models_dir is not None
+        pointer = _state(self.models_dir / POINTER_FILE)
+        if pointer is None:
+            return None  # no pointer (being replaced, or deleted): keep labelling as before
+        if self._named is None:
+            return (pointer,)
+        folder = self.models_dir / self._named
+        return (pointer, _state(folder / METADATA_FILE), _state(folder / MODEL_FILE))
 
     def refresh_model(self) -> bool:
-        """Switch to the model current.json names if it changed since the last look.
+        """Switch to the model current.json names if it, or that model's files, changed since
+        the last look.
 
-        Cheap when nothing changed (one stat). A new model that fails to load (checksum,
-        labels, missing file) is logged and the old one kept until current.json changes again.
-        Returns True when the classifier was replaced."""
+        Cheap when nothing changed (three stats). A new model that fails to load (checksum,
+        labels, missing file) is logged and the old one kept until current.json or the named
+        model's files change again. Returns True when the classifier was replaced."""
         if self.models_dir is None:
             return False
-        try:
-            stat = (self.models_dir / POINTER_FILE).stat()
-        except OSError:
-            return False  # no pointer (being replaced, or deleted): keep labelling as before
-        seen = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-        if seen == self._pointer_seen:
+        seen = self._watched()
+        if seen is None or seen == self._seen:
             return False
-        self._pointer_seen = seen
+        self._seen = seen
         old = self.classifier.model
         try:
             pointer = read_pointer(self.models_dir)
             version, sha = str(pointer["version"]), pointer.get("model_sha256")
+            if version != self._named:
+                self._named = version
+                self._seen = self._watched()  # now with the named model's files
             if version == old.version and sha in (None, old.metadata.get("model_sha256")):
                 return False
             loaded = load_version(version, self.models_dir, sha)

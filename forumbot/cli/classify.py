@@ -60,9 +60,10 @@ def policy_style(drafter: Drafter, post: PostInput, label: str) -> str | None:
 
 
 def load_classifier(ctx: click.Context) -> Classifier:
-    threshold = settings_from(ctx)["classifier.review_threshold"]
+    settings = settings_from(ctx)
+    threshold = settings["classifier.review_threshold"]
     try:
-        return Classifier.load(review_threshold=threshold)
+        return Classifier.load(settings.models_dir, review_threshold=threshold)
     except ModelError as exc:
         raise click.ClickException(str(exc)) from None
 

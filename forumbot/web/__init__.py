@@ -74,7 +74,7 @@ def create_app(
     app.config.update(
         FORUMBOT_SETTINGS=settings,
         FORUMBOT_SESSIONS=sessions,
-        FORUMBOT_PATHS=paths or ConsolePaths(),
+        FORUMBOT_PATHS=paths or ConsolePaths(models=settings.models_dir),
         BABEL_DEFAULT_LOCALE="zh",
     )
     hardening.configure(

@@ -122,7 +122,8 @@ def demo_cmd(
     scheduler = BackgroundScheduler(timezone="UTC")
     schedule_jobs(scheduler, bot, settings)
     scheduler.start()
-    web = ConsoleServer(create_app(settings, bot.sessions), "127.0.0.1", web_port).start()
+    app = create_app(settings, bot.sessions, host="127.0.0.1")  # plain HTTP: no Secure cookie
+    web = ConsoleServer(app, "127.0.0.1", web_port).start()
 
     db = settings["database.url"]
     accounts = "\n".join(

@@ -120,3 +120,41 @@ def test_audit_log_is_append_only_in_the_database(sessions, draft):
         s.rollback()
         with pytest.raises(DatabaseError, match="append-only"):
             s.execute(text("DELETE FROM audit_log"))
+
+
+def test_text_people_write_is_published_without_bidi_controls(sessions, make_post):
+    """An edit, an approval with new text or a department answer carrying U+202E would
+    reverse the reply's words on the forum; the controls are removed before anyone approves."""
+    from forumbot.drafting.engine import Drafter
+    from forumbot.drafting.job import DraftingJob
+    from forumbot.review.redraft import answer_request
+    from forumbot.storage.models import Classification, DepartmentRequest
+    from forumbot.textsafety import BIDI_CONTROLS
+
+    def clean(text: str) -> bool:
+        return not set(text) & BIDI_CONTROLS
+
+    with sessions() as s:
+        post = make_post(s)
+        written = queue.write_draft(s, post, "您好\u202e，已安排维修。", actor="李娜")
+        assert clean(written.text)
+        edited = queue.edit(s, DraftRef(written.id), "您好，\u2067明天\u2069上门。", actor="李娜")
+        assert clean(edited.text) and "明天上门" in edited.text
+        approved = queue.approve(
+            s, DraftRef(edited.id), actor="王小明", text="您好，明天\u202d上午上门。"
+        )
+        assert clean(approved.text) and approved.state == "approved"
+        assert audit.approval_covers(s, approved) is not None
+        other = make_post(s, forum_post_id=1002)
+        s.add(Classification(post_id=other.id, label="engineering", source="model"))
+        other.stage = "labelled"
+        s.commit()
+    drafter = Drafter()
+    DraftingJob(sessions, drafter).run_once()
+    with sessions() as s:
+        [request] = s.query(DepartmentRequest).all()
+        unified = answer_request(
+            s, request.id, "经现场查看\u202e，防水层破损，周四上门修复。", actor="工程部刘工",
+            drafter=drafter,
+        )  # fmt: skip
+        assert clean(unified.text) and "经现场查看，防水层破损" in unified.text

@@ -23,6 +23,7 @@ from forumbot.review.states import (
     STATE_NAMES_ZH,
 )
 from forumbot.storage.models import Draft, Post, utcnow
+from forumbot.textsafety import neutralise
 
 # The states in which a person may still decide about a draft (reject it, redo it).
 OPEN_FOR_REVIEW = (PENDING_APPROVAL, AWAITING_SPECIALIST, APPROVED, FAILED)
@@ -80,6 +81,7 @@ def write_draft(
 ) -> Draft:
     """Put a new draft for ``post`` in the queue, due by ``due_at`` (default: the first-reply
     target counted from when the owner posted)."""
+    text = neutralise(text)  # what people write is published: no bidi controls
     if not text.strip():
         raise ReviewError("回复内容为空 (the reply text is empty)")
     if audit.is_person(actor):
@@ -116,6 +118,7 @@ def edit(session: Session, ref: DraftRef, text: str, *, actor: str) -> Draft:
     check_revision(draft, ref.revision)
     if draft.state not in (PENDING_APPROVAL, APPROVED, FAILED):
         raise ReviewError(f"草稿 #{draft.id} 当前状态为 {draft.state}，不能修改")
+    text = neutralise(text)
     if not text.strip():
         raise ReviewError("回复内容为空 (the reply text is empty)")
     limits.check("reply_text", text)
@@ -169,6 +172,7 @@ def approve(
             f"原帖在草稿写成后被编辑过（第 {draft.post.version} 版），"
             "系统正在按新内容重新起草，请审阅新草稿"
         )
+    text = neutralise(text) if text is not None else None
     if text is not None and text != draft.text:
         if not text.strip():
             raise ReviewError("回复内容为空 (the reply text is empty)")

@@ -23,6 +23,7 @@ from forumbot.review.states import (
     STATE_NAMES_ZH,
 )
 from forumbot.storage.models import Classification, DepartmentRequest, Draft, Post, utcnow
+from forumbot.textsafety import neutralise
 
 
 def latest_label(session: Session, post: Post) -> str | None:
@@ -160,6 +161,7 @@ def answer_request(
 ) -> Draft:
     """A department supplies the substance; the unified reply goes to the agents' queue."""
     _check_person(actor)
+    answer = neutralise(answer)
     if not answer.strip():
         raise ReviewError("答复内容为空 (the answer is empty)")
     request = session.get(DepartmentRequest, request_id)

@@ -136,18 +136,7 @@ def store_plan(
                 due_at=working_days_from(now, dept.response_days),
             )
         )
-        if plan.holding:
-            holding = queue.write_draft(
-                session,
-                post,
-                plan.holding,
-                actor=ACTOR,
-                style="holding",
-                reason="等待专业部门答复期间的告知回复",
-                label=plan.label,
-            )
-            holding.context, holding.department_id = context, dept.id
-            ids.append(holding.id)
+        ids += add_holding_reply(session, post, plan, draft, ACTOR)
     return ids
 
 
@@ -185,6 +174,26 @@ def holding_reply_given(session: Session, post: Post) -> bool:
         )
         is not None
     )
+
+
+def add_holding_reply(
+    session: Session, post: Post, plan: DraftPlan, waiting: Draft, actor: str
+) -> list[int]:
+    """A short holding reply while the department prepares ``waiting``'s answer, unless the
+    owner already has one for this post; returns its id, if written."""
+    if not plan.holding or holding_reply_given(session, post):
+        return []
+    holding = queue.write_draft(
+        session,
+        post,
+        plan.holding,
+        actor=actor,
+        style="holding",
+        reason="等待专业部门答复期间的告知回复",
+        label=plan.label,
+    )
+    holding.context, holding.department_id = waiting.context, waiting.department_id
+    return [holding.id]
 
 
 def replace_drafts(
@@ -232,18 +241,8 @@ def replace_drafts(
     draft.department_id = carried.department_id
     carried.draft_id = draft.id
     ids = [draft.id]
-    if state == AWAITING_SPECIALIST and plan.holding and not holding_reply_given(session, post):
-        holding = queue.write_draft(
-            session,
-            post,
-            plan.holding,
-            actor=actor,
-            style="holding",
-            reason="等待专业部门答复期间的告知回复",
-            label=plan.label,
-        )
-        holding.context, holding.department_id = draft.context, carried.department_id
-        ids.append(holding.id)
+    if state == AWAITING_SPECIALIST:
+        ids += add_holding_reply(session, post, plan, draft, actor)
     return ids
 
 

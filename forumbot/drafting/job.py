@@ -108,8 +108,10 @@ def store_plan(
     classification: Classification | None,
     departments: dict[str, Department],
     now: datetime,
+    note: str | None = None,
 ) -> list[int]:
-    """Write the plan's drafts (and department request) for ``post``; returns draft ids."""
+    """Write the plan's drafts (and department request, with the agent's ``note`` to the
+    department) for ``post``; returns draft ids."""
     if plan.kind == "none" or plan.text is None or plan.state is None:
         return []
     context = plan_context(plan, classification)
@@ -134,6 +136,7 @@ def store_plan(
                 draft_id=draft.id,
                 department_id=dept.id,
                 due_at=working_days_from(now, dept.response_days),
+                note=note,
             )
         )
         ids += add_holding_reply(session, post, plan, draft, ACTOR)

@@ -147,13 +147,8 @@ def send_to_department(
     plan = drafter.plan(post_view(draft.post), label, style="specialist", department=code)
     if note:
         plan.notes.append(f"客服中心备注：{note}")
-    made = store_plan(session, draft.post, plan, None, departments, utcnow())
-    if note:  # the department reads it on its request page and in `dept pending --json`
-        for request in session.scalars(
-            select(DepartmentRequest).where(DepartmentRequest.draft_id.in_(made))
-        ):
-            request.note = note
-    return made
+    # The department reads the note on its request page and in `dept pending --json`.
+    return store_plan(session, draft.post, plan, None, departments, utcnow(), note=note or None)
 
 
 def answer_request(

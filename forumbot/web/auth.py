@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import (
@@ -29,6 +29,8 @@ from forumbot.review import audit
 from forumbot.review.errors import ReviewError
 from forumbot.storage.models import AuditEntry, Post, User, utcnow
 from forumbot.web.users import authenticate, end_sessions
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from forumbot.config import Settings
@@ -126,6 +128,26 @@ def close_db(_exc: BaseException | None) -> None:
         database.close()
 
 
+def run_action(
+    action: Callable[[], T],
+    *,
+    done: Callable[[T], str],
+    landing: Callable[[T], str],
+    refused: Callable[[str], Any],
+) -> Any:
+    """Run a person's action in the request's session: commit, say what was done and go to
+    ``landing(result)``; or roll back and answer with ``refused(message)`` (stale revision,
+    checker block, a limit, …), shown on the page the person came from."""
+    try:
+        result = action()
+        db().commit()
+    except ReviewError as exc:
+        db().rollback()
+        return refused(str(exc))
+    flash(done(result), "ok")
+    return redirect(landing(result))
+
+
 def act(
     action: Callable[[], Any],
     *,
@@ -133,18 +155,19 @@ def act(
     done_url: str | Callable[[], str],
     retry_url: str,
 ) -> Any:
-    """Run a reviewer's action in the request's session: commit and go on (``done_url`` may
-    be computed after the action, e.g. the new draft's page), or roll back and show the
-    refusal (stale revision, checker block, …) on the page the person came from."""
-    try:
-        action()
-        db().commit()
-    except ReviewError as exc:
-        db().rollback()
-        flash(str(exc), "error")
+    """``run_action`` for a form whose refusal is flashed over the page it came from
+    (``done_url`` may be computed after the action, e.g. the new draft's page)."""
+
+    def refused(message: str) -> Any:
+        flash(message, "error")
         return redirect(retry_url)
-    flash(done, "ok")
-    return redirect(done_url() if callable(done_url) else done_url)
+
+    return run_action(
+        action,
+        done=lambda _result: done,
+        landing=lambda _result: done_url() if callable(done_url) else done_url,
+        refused=refused,
+    )
 
 
 def topic_thread(post: Post) -> list[Post]:

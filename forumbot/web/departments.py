@@ -17,8 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from forumbot.storage.models import Department, DepartmentRequest, utcnow
-from forumbot.web.auth import db, drafter, login_required, topic_thread
-from forumbot.web.landing import run_action
+from forumbot.web.auth import db, drafter, login_required, run_action, topic_thread
 
 bp = Blueprint("departments", __name__)
 

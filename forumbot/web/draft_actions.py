@@ -18,8 +18,8 @@ from forumbot.review.errors import ReviewError
 from forumbot.review.limits import problem
 from forumbot.review.queue import DraftRef
 from forumbot.storage.models import Draft
-from forumbot.web.auth import db, drafter, login_required
-from forumbot.web.landing import after_draft_action, may_open_draft, run_action
+from forumbot.web.auth import db, drafter, login_required, run_action
+from forumbot.web.landing import after_draft_action, may_open_draft
 from forumbot.web.queue import bp, draft_for_user, draft_page
 
 

@@ -1,19 +1,11 @@
 """Where a person lands after an action: always a page their role may open (an agent never
-lands on a moderation proposal, a moderator never on the agents' queue), and how a refused
-action is shown without losing what they typed."""
+lands on a moderation proposal, a moderator never on the agents' queue)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Iterable
 
-from flask import flash, redirect, url_for
-from werkzeug.wrappers import Response
-
-from forumbot.review.errors import ReviewError
-from forumbot.web.auth import db
-
-T = TypeVar("T")
+from flask import url_for
 
 # Each role's own list: where it starts and where it goes back to.
 HOME = {
@@ -52,24 +44,3 @@ def after_draft_action(role: str, kind: str, made: Iterable[tuple[int, str]] = (
         if may_open_draft(role, new_kind):
             return url_for("queue.item", draft_id=draft_id)
     return url_for(draft_list_endpoint(role, kind))
-
-
-def run_action(
-    action: Callable[[], T],
-    *,
-    done: Callable[[T], str],
-    landing: Callable[[T], str],
-    refused: Callable[[str], Any],
-) -> Any:
-    """Run a person's action in the request's session: commit, say what was done and go to
-    ``landing(result)``; or roll back and answer with ``refused(message)``, which shows the
-    refusal on the page the person came from with what they typed still in the form."""
-    try:
-        result = action()
-        db().commit()
-    except ReviewError as exc:
-        db().rollback()
-        return refused(str(exc))
-    flash(done(result), "ok")
-    target: Response = redirect(landing(result))
-    return target

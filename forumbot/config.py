@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,7 @@ class Key:
     help: str
     minimum: float | None = None
     choices: tuple[str, ...] | None = None
+    item: type = str  # what a list holds: str, or date (written "YYYY-MM-DD")
 
 
 SCHEMA: dict[str, dict[str, Key]] = {
@@ -131,6 +134,17 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "webhook": {
         "enabled": Key(bool, False, "Accept Discourse post webhooks (needs the secret)."),
     },
+    "calendar": {
+        "extra_holidays": Key(
+            list, [], "Extra days off (YYYY-MM-DD) on top of China's official calendar.", item=date
+        ),
+        "extra_workdays": Key(
+            list,
+            [],
+            "Extra working days (YYYY-MM-DD), e.g. make-up days of a year not yet published.",
+            item=date,
+        ),
+    },
 }
 
 
@@ -187,6 +201,8 @@ def _coerce(section: str, name: str, spec: Key, value: Any, origin: str) -> Any:
         if isinstance(value, bool):
             return value
         raise ConfigError(f"{where} must be true or false, not {value!r}")
+    if spec.type is list and spec.item is date:
+        return _dates(where, value)
     if spec.type is list:
         if isinstance(value, str):
             return [v.strip() for v in value.split(",") if v.strip()]
@@ -212,6 +228,50 @@ def _coerce(section: str, name: str, spec: Key, value: Any, origin: str) -> Any:
     if spec.choices is not None and value.strip() not in spec.choices:
         raise ConfigError(f"{where} must be one of {', '.join(spec.choices)}, not {value!r}")
     return value.strip()
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(item: Any) -> date | None:
+    """A TOML date (2027-10-08) or a string "2027-10-08"; None for anything else."""
+    if isinstance(item, date) and not isinstance(item, datetime):
+        return item
+    if isinstance(item, str) and _ISO_DATE.fullmatch(item.strip()):
+        try:
+            return date.fromisoformat(item.strip())
+        except ValueError:  # 2027-02-30
+            return None
+    return None
+
+
+def _dates(where: str, value: Any) -> list[date]:
+    """The dates of a TOML list or of a comma-separated variable; one line names a bad one."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise ConfigError(f"{where} 应为日期列表 / must be a list of dates, not {value!r}")
+    days = []
+    for item in items:
+        if isinstance(item, str) and not item.strip():
+            continue
+        day = _iso_date(item)
+        if day is None:
+            raise ConfigError(
+                f"{where}: '{item}' 不是有效日期，请写成 \"2027-10-08\" 这样的格式 / "
+                'is not a date: write it as "YYYY-MM-DD", e.g. "2027-10-08"'
+            )
+        days.append(day)
+    return days
+
+
+def _check_calendar(values: dict[str, dict[str, Any]], source: str) -> None:
+    both = set(values["calendar"]["extra_holidays"]) & set(values["calendar"]["extra_workdays"])
+    if both:
+        listed = ", ".join(str(d) for d in sorted(both))
+        raise ConfigError(
+            f"{source}: {listed} 同时出现在 calendar.extra_holidays 和 calendar.extra_workdays 中 "
+            f"/ is in both calendar.extra_holidays and calendar.extra_workdays"
+        )
 
 
 def _unknown(kind: str, name: str, known: list[str], origin: str) -> ConfigError:
@@ -274,6 +334,7 @@ def load_settings(
         if section not in SCHEMA or name not in SCHEMA[section]:
             raise _unknown("key", dotted, [f"{s}.{k}" for s in SCHEMA for k in SCHEMA[s]], "test")
         values[section][name] = _coerce(section, name, SCHEMA[section][name], value, "override")
+    _check_calendar(values, source)
     secrets = {name: env[name] for name in SECRET_NAMES if env.get(name)}
     return Settings(values=values, source=source, secrets=secrets)
 

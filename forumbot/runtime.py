@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from forumbot import workcalendar
 from forumbot.classify.classifier import Classifier
 from forumbot.classify.labeller import Labeller
 from forumbot.classify.persist import ModelError
@@ -71,6 +72,7 @@ def make_client(settings: Settings) -> DiscourseClient:
 
 def build_bot(settings: Settings) -> Bot:
     settings.check_publish_lease()
+    configure_calendar(settings)
     bot_username = settings.secret("DISCOURSE_API_USERNAME")
     engine, sessions = open_database(settings)
     try:
@@ -114,6 +116,11 @@ def _assemble(
         DraftingJob(sessions, drafter),
         FollowUpJob(sessions, drafter),
     )
+
+
+def configure_calendar(settings: Settings) -> None:
+    """Hand the admin's extra holidays and working days to the one calendar (once, at start)."""
+    workcalendar.configure(settings["calendar.extra_holidays"], settings["calendar.extra_workdays"])
 
 
 def make_labeller(settings: Settings, sessions: sessionmaker[Session]) -> Labeller | None:

@@ -6,12 +6,13 @@ every weekday in it is a working day unless a test says otherwise.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from forumbot.drafting.promises import Promise, add_working_days, extract_promises
+from forumbot import workcalendar
+from forumbot.drafting.promises import Promise, extract_promises
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -32,38 +33,6 @@ def dues(text: str, now: datetime, **kwargs) -> list[datetime]:
 
 def excerpts(text: str, now: datetime = WED) -> list[str]:
     return [p.excerpt for p in extract_promises(text, now)]
-
-
-# --- add_working_days ---------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("start", "days", "expected"),
-    [
-        (date(2024, 11, 13), 0, date(2024, 11, 13)),
-        (date(2024, 11, 13), 1, date(2024, 11, 14)),
-        (date(2024, 11, 13), 3, date(2024, 11, 18)),  # Thu, Fri, Mon
-        (date(2024, 11, 15), 1, date(2024, 11, 18)),  # Friday -> Monday
-        (date(2024, 11, 16), 1, date(2024, 11, 18)),  # Saturday -> Monday
-        (date(2024, 11, 17), 5, date(2024, 11, 22)),  # Sunday -> Friday
-        (date(2024, 11, 13), 10, date(2024, 11, 27)),
-    ],
-)
-def test_add_working_days_skips_weekends(start: date, days: int, expected: date) -> None:
-    assert add_working_days(start, days) == expected
-
-
-def test_add_working_days_skips_holidays() -> None:
-    new_year = frozenset({date(2025, 1, 1)})
-    assert add_working_days(date(2024, 12, 30), 3) == date(2025, 1, 2)
-    assert add_working_days(date(2024, 12, 30), 3, new_year) == date(2025, 1, 3)
-    spring_festival = frozenset(date(2025, 1, 28) + timedelta(days=i) for i in range(8))
-    assert add_working_days(date(2025, 1, 27), 1, spring_festival) == date(2025, 2, 5)
-
-
-def test_add_working_days_refuses_negative_days() -> None:
-    with pytest.raises(ValueError):
-        add_working_days(date(2024, 11, 13), -1)
 
 
 # --- the promise itself -------------------------------------------------------------------
@@ -125,15 +94,18 @@ def test_working_days_end_at_six_on_the_last_working_day(
     assert dues(text, now) == [due]
 
 
-def test_working_days_skip_holidays() -> None:
+def test_working_days_skip_public_holidays() -> None:
+    # New Year's Day 2025 is a Wednesday; China's calendar (forumbot.workcalendar) knows it.
     monday = local(2024, 12, 30, 10, 0)
-    assert dues("三个工作日内", monday) == [local(2025, 1, 2, 18)]
-    assert dues("三个工作日内", monday, holidays=frozenset({date(2025, 1, 1)})) == [
-        local(2025, 1, 3, 18)
-    ]
-    assert dues("1个工作日内", WED, holidays=frozenset({date(2024, 11, 14)})) == [
-        local(2024, 11, 15, 18)
-    ]
+    assert dues("三个工作日内", monday) == [local(2025, 1, 3, 18)]
+
+
+def test_working_days_skip_the_centres_configured_days_off() -> None:
+    workcalendar.configure(extra_holidays=[date(2024, 11, 14)])
+    try:
+        assert dues("1个工作日内", WED) == [local(2024, 11, 15, 18)]
+    finally:
+        workcalendar.configure()
 
 
 # --- hours and calendar days --------------------------------------------------------------

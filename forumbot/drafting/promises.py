@@ -4,13 +4,13 @@ When the centre publishes “工程部将于三个工作日内上门查看”, s
 happened: forgetting a promise is one of the taboos of complaint handling. The publisher turns
 each promise found here into a follow-up with a due time. Pure logic: the caller passes `now`.
 
-How a phrase becomes a due time (dates in the company's time zone, `due` in UTC):
+How a phrase becomes a due time (dates in Beijing time, `due` in UTC):
 
 - A day ends at 18:00 local, when the centre closes. "N个工作日内", "N天内", "本周五前",
   "10月15日前" and "月底前" fall due at 18:00 on their last day; ending the day then rather than
   at midnight means a follow-up is never raised too late.
-- "N个工作日内": 18:00 on the Nth working day after today, whatever the hour now; Saturdays,
-  Sundays and `holidays` are not working days.
+- "N个工作日内": 18:00 on the Nth working day after today, whatever the hour now, on China's
+  calendar (`forumbot.workcalendar`): public holidays are skipped, make-up Saturdays count.
 - "N小时内", "N分钟内": exactly `now` plus that time.
 - "N天内"/"N日内", "N周内", "N个月内", "半年内": that many calendar days, weeks or months
   after today.
@@ -43,8 +43,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-END_OF_DAY = time(18)
+from forumbot.workcalendar import BEIJING, END_OF_DAY, add_working_days
+
 NOON = time(12)
 EVENING = time(21)
 
@@ -55,22 +55,6 @@ class Promise:
     span: tuple[int, int]  # [start, end) in the reply text
     due: datetime  # timezone-aware, in UTC: the end of the promised period
     sentence: str  # the whole sentence containing the promise (what was promised)
-
-
-def add_working_days(start: date, days: int, holidays: frozenset[date] = frozenset()) -> date:
-    """The date `days` working days after `start` (`start` itself for 0).
-
-    A working day is Monday to Friday and not in `holidays`; `start` itself never counts, so
-    one working day after a Friday is the Monday.
-    """
-    if days < 0:
-        raise ValueError(f"days must not be negative, got {days}")
-    day = start
-    while days:
-        day += timedelta(days=1)
-        if day.weekday() < 5 and day not in holidays:
-            days -= 1
-    return day
 
 
 # --- normalisation that keeps every offset ----------------------------------------------------
@@ -156,7 +140,6 @@ class _Context:
     now: datetime
     today: date
     tz: ZoneInfo
-    holidays: frozenset[date]
 
     def at(self, day: date, when: time) -> datetime:
         return datetime.combine(day, when, tzinfo=self.tz).astimezone(UTC)
@@ -191,7 +174,7 @@ def _time_of_day(m: re.Match[str], implied: str | None = None) -> time | None:
 
 def _working_days(m: re.Match[str], ctx: _Context) -> datetime | None:
     n = _upper(m.group("n"))
-    return None if n is None else ctx.at(add_working_days(ctx.today, n, ctx.holidays), END_OF_DAY)
+    return None if n is None else ctx.at(add_working_days(ctx.today, n), END_OF_DAY)
 
 
 def _hours(m: re.Match[str], ctx: _Context) -> datetime | None:
@@ -438,8 +421,7 @@ def extract_promises(
     text: str,
     now: datetime,
     *,
-    tz: ZoneInfo = SHANGHAI,
-    holidays: frozenset[date] = frozenset(),
+    tz: ZoneInfo = BEIJING,
 ) -> list[Promise]:
     """Every promise with a time in a reply, in the order written, each with its due time.
 
@@ -447,7 +429,7 @@ def extract_promises(
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
-    ctx = _Context(now, now.astimezone(tz).date(), tz, holidays)
+    ctx = _Context(now, now.astimezone(tz).date(), tz)
     norm = _normalise(text)
     found: list[tuple[int, int, datetime]] = []
     for pattern, strictness, resolver in _RULES:

@@ -4,9 +4,9 @@ Every function takes a session and ``now`` (UTC-aware) and returns a small datac
 numbers can be tested without Flask and the page only formats them. Counts and sums come
 from GROUP BY over a date-bounded window (the first-reply times group all published replies
 once, since "first" needs the history); only the window's first-reply delays (one integer per
-post answered in 30 days) are read into Python, to rank them for the percentiles. Days are the
-forum's local days (``LOCAL_TZ``). With 100,000 drafts each query takes well under a second on
-SQLite and PostgreSQL.
+post answered in 30 days) are read into Python, to rank them for the percentiles. Days are
+Beijing days (``workcalendar.BEIJING``). With 100,000 drafts each query takes well under a
+second on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import FunctionElement
 
 from forumbot.classify.labels import LABELS
-from forumbot.drafting.job import LOCAL_TZ
 from forumbot.review.queue import FIRST_REPLY
 from forumbot.review.states import PUBLISHED, STATES, UNPUBLISHED
 from forumbot.storage.models import (
@@ -41,6 +40,7 @@ from forumbot.storage.models import (
     FollowUp,
     Post,
 )
+from forumbot.workcalendar import BEIJING, beijing
 
 UNLABELLED = "unlabelled"
 DAYS = 14
@@ -94,11 +94,11 @@ class LabelDays:
 
 def local_days(now: datetime, days: int = DAYS) -> list[tuple[date, datetime]]:
     """The last ``days`` local days ending today, each with its start as a UTC time."""
-    today = now.astimezone(LOCAL_TZ).date()
+    today = beijing(now).date()
     result = []
     for back in range(days - 1, -1, -1):
         day = today - timedelta(days=back)
-        result.append((day, datetime.combine(day, time(0), LOCAL_TZ)))
+        result.append((day, datetime.combine(day, time(0), BEIJING)))
     return result
 
 
@@ -106,7 +106,7 @@ def posts_by_label_and_day(session: Session, now: datetime, days: int = DAYS) ->
     """Posts of the last ``days`` local days by their latest label (a reviewer's correction
     outranks the model's because it is written later)."""
     window = local_days(now, days)
-    end = datetime.combine(window[-1][0] + timedelta(days=1), time(0), LOCAL_TZ)
+    end = datetime.combine(window[-1][0] + timedelta(days=1), time(0), BEIJING)
     posted = posted_at()
     # The day is picked by comparing with each day's start, so no dialect's date functions
     # (or time-zone tables) are needed and a day with a clock change would still be right.

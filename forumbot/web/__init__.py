@@ -10,6 +10,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 
+from forumbot import workcalendar
 from forumbot.config import Settings
 from forumbot.paths import CONFIG_DIR, CORPUS_DIR, MODELS_DIR, TEMPLATES_DIR
 
@@ -69,6 +70,8 @@ def create_app(
     from forumbot.web.ids import RowIdConverter
     from forumbot.web.users import ROLE_NAMES_ZH
 
+    # Due times and dates on the console count the same working days as the bot.
+    workcalendar.configure(settings["calendar.extra_holidays"], settings["calendar.extra_workdays"])
     app = Flask(__name__)
     app.url_map.converters["int"] = RowIdConverter  # before any route: ids that fit, else 404
     app.config.update(

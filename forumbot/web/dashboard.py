@@ -90,5 +90,4 @@ def index():  # type: ignore[no-untyped-def]
         label_name=label_name,
         duration=duration,
         percent=percent,
-        local_tz=stats.LOCAL_TZ,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
@@ -13,9 +13,9 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
+from forumbot import workcalendar
 from forumbot.classify.labeller import latest_classification
 from forumbot.classify.labels import LABEL_NAMES_ZH, LABELS, STYLE_NAMES_ZH, STYLES
-from forumbot.drafting.job import LOCAL_TZ
 from forumbot.review import audit, claims, queue
 from forumbot.review.limits import LIMITS, problem
 from forumbot.review.states import (
@@ -237,8 +237,7 @@ def form_limits() -> dict[str, Any]:
 @bp.app_template_filter("beijing")
 def beijing(moment: datetime, pattern: str = "%Y-%m-%d %H:%M") -> str:
     """A stored UTC time as people here read it: Beijing time."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(LOCAL_TZ).strftime(pattern)
+    return workcalendar.format_beijing(moment, pattern)
 
 
 # The actions on a draft register their routes on ``bp`` (hence the import after it).

@@ -38,9 +38,9 @@ from typing import Any
 import requests
 from sqlalchemy import Engine, insert, text
 
+from forumbot.cases.writing import sync_departments
 from forumbot.classify.labels import DEFAULT_STYLE, VALID_LABELS
 from forumbot.corpus import load_split
-from forumbot.drafting.job import sync_departments
 from forumbot.drafting.resources import load_departments
 from forumbot.paths import CONFIG_DIR, PROJECT_ROOT
 from forumbot.storage.database import make_engine, migrate, scratch_schema, session_factory
@@ -112,7 +112,7 @@ def reply_text(rng: random.Random) -> str:
 def context_json(
     rng: random.Random, label: str, confidence: float, style: str | None, kb: list[tuple[str, str]]
 ) -> str:
-    """What the drafter writes into ``drafts.context`` (forumbot.drafting.job.plan_context)."""
+    """What the drafter writes into ``drafts.context`` (cases.drafting_job.plan_context)."""
     entry = rng.choice(kb) if label == "inquiry" or rng.random() < 0.2 else None
     score = round(rng.uniform(0.1, 0.8), 3) if entry else None
     return json.dumps(

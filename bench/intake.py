@@ -24,11 +24,11 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).parent))
 from _sandbox import control, sandbox_process
 
+from forumbot.cases import drafts
+from forumbot.cases.drafts import DraftRef
 from forumbot.discourse import DiscourseClient, DiscourseError
 from forumbot.intake.poller import Poller
 from forumbot.publish.publisher import Publisher
-from forumbot.review import queue
-from forumbot.review.queue import DraftRef
 from forumbot.storage.database import make_engine, migrate, session_factory
 from forumbot.storage.models import Draft, Post
 
@@ -122,10 +122,10 @@ def steady_phase(url: str, sessions) -> dict:
                 for post in s.scalars(
                     select(Post).where(Post.id > first_new, ~Post.drafts.any(), Post.id % 3 == 0)
                 ):
-                    d = queue.write_draft(
+                    d = drafts.write_draft(
                         s, post, "感谢反馈，工程部将于3个工作日内上门检查窗户密封。", actor="李娜"
                     )
-                    queue.approve(s, DraftRef(d.id), actor="王小明")
+                    drafts.approve(s, DraftRef(d.id), actor="王小明")
                 s.commit()
             time.sleep(1)
 

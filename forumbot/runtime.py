@@ -18,13 +18,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from forumbot import workcalendar
+from forumbot.cases.jobs import DraftingJob, FollowUpJob
 from forumbot.classify.classifier import Classifier
 from forumbot.classify.labeller import Labeller
 from forumbot.classify.persist import ModelError
 from forumbot.config import Settings
 from forumbot.discourse import DiscourseClient, DiscourseError
 from forumbot.drafting.engine import Drafter
-from forumbot.drafting.job import DraftingJob, FollowUpJob
 from forumbot.intake.poller import Poller
 from forumbot.publish.publisher import Publisher
 from forumbot.storage.database import check_schema, make_engine, session_factory

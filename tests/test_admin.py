@@ -12,10 +12,10 @@ import tomllib
 import pytest
 from sqlalchemy import select
 
+from forumbot.cases import drafts
 from forumbot.config import load_settings
 from forumbot.paths import CONFIG_DIR, TEMPLATES_DIR
-from forumbot.review import queue
-from forumbot.review.audit import text_sha256
+from forumbot.storage.audit import text_sha256
 from forumbot.storage.models import (
     AuditEntry,
     Classification,
@@ -69,7 +69,7 @@ def app(settings, sessions, make_post, files):
         )
         post = make_post(s, forum_post_id=4242, raw=SCRIPT_POST, topic_title="物业费<b>怎么算</b>")
         s.add(Classification(post_id=post.id, label="inquiry", confidence=0.9, source="model"))
-        draft = queue.write_draft(
+        draft = drafts.write_draft(
             s, post, "您好，物业费按建筑面积计收。", actor="t", style="direct_answer"
         )
         engineering = s.scalar(select(Department).where(Department.code == "engineering"))

@@ -21,14 +21,14 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from forumbot.cases import drafts
+from forumbot.cases.jobs import DraftingJob
 from forumbot.classify.classifier import Classifier
 from forumbot.classify.labeller import Labeller
 from forumbot.config import load_settings
 from forumbot.drafting.engine import Drafter
-from forumbot.drafting.job import DraftingJob
 from forumbot.intake.poller import Poller
 from forumbot.publish.publisher import Publisher
-from forumbot.review import queue
 from forumbot.storage.models import Classification, DepartmentRequest, Draft, Post
 from forumbot.web import create_app
 from forumbot.web.users import add_user
@@ -87,7 +87,7 @@ def console(settings, sessions, make_post) -> Iterator[Console]:
         for name, (role, department) in USERS.items():
             add_user(s, name, PASSWORD, role, department)
         post = make_post(s, raw=SCRIPT_POST, topic_title="漏水<b>三个月</b>")
-        queue.write_draft(s, post, "感谢反馈，工程部将于3个工作日内上门查看。", actor="李娜")
+        drafts.write_draft(s, post, "感谢反馈，工程部将于3个工作日内上门查看。", actor="李娜")
         s.commit()
     app = create_app(
         load_settings(
@@ -242,7 +242,7 @@ ROLES_BY_PREFIX = {
     "models.": set(),
 }
 # Moderators open and decide moderation proposals through the queue's draft routes.
-MODERATOR_DRAFT_ROUTES = {"queue.item", "queue.approve", "queue.reject"}
+MODERATOR_DRAFT_ROUTES = {"queue.item", "drafts.approve", "drafts.reject"}
 
 
 def allowed_roles(endpoint: str) -> set[str] | None:

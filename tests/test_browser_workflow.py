@@ -7,11 +7,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from test_browser import browser, console, log_in  # noqa: F401  (fixtures)
 
+from forumbot.cases import drafts
+from forumbot.cases.drafts import DraftRef
+from forumbot.cases.jobs import DraftingJob
 from forumbot.drafting.engine import Drafter
-from forumbot.drafting.job import DraftingJob
-from forumbot.review import queue
 from forumbot.review.limits import LIMITS
-from forumbot.review.queue import DraftRef
 from forumbot.storage.models import Classification, DepartmentRequest, Draft
 
 UNBROKEN = "https://example.com/" + "a" * 3000
@@ -24,8 +24,8 @@ def page_width(page) -> tuple[int, int]:
 def test_long_unbroken_text_does_not_widen_the_draft_page(browser, console, sessions, make_post):  # noqa: F811
     with sessions() as s:
         post = make_post(s, 5001, raw=UNBROKEN, topic_id=95, topic_title="长链接")
-        draft = queue.write_draft(s, post, "感谢反馈，我们已安排专人核实。", actor="李娜")
-        queue.reject(s, DraftRef(draft.id), actor="李娜", reason="b" * LIMITS["reject_reason"].max)
+        draft = drafts.write_draft(s, post, "感谢反馈，我们已安排专人核实。", actor="李娜")
+        drafts.reject(s, DraftRef(draft.id), actor="李娜", reason="b" * LIMITS["reject_reason"].max)
         s.commit()
         draft_id = draft.id
     page = log_in(browser, console, "kefu")

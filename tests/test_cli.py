@@ -290,7 +290,7 @@ def test_queue_list_json_for_tools(run, sandbox, sessions):
 
 
 def test_queue_list_json_lists_every_draft_unless_limited(run, sessions, make_post):
-    from forumbot.review.queue import write_draft
+    from forumbot.cases.drafts import write_draft
 
     run("migrate")
     with sessions() as session:

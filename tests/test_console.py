@@ -7,8 +7,9 @@ import re
 import pytest
 from sqlalchemy import select
 
+from forumbot.cases import drafts
 from forumbot.config import load_settings
-from forumbot.review import audit, queue
+from forumbot.storage import audit
 from forumbot.storage.models import Draft
 from forumbot.web import create_app
 from forumbot.web.users import add_user
@@ -29,7 +30,7 @@ def app(settings, sessions, make_post):
         add_user(s, "gongcheng", PASSWORD, "specialist", "engineering")
         add_user(s, "banzhu", PASSWORD, "moderator")
         post = make_post(s, raw=SCRIPT_POST, topic_title="<b>漏水</b>{{ 7*7 }}")
-        queue.write_draft(s, post, "感谢反馈，工程部将于3个工作日内上门查看。", actor="李娜")
+        drafts.write_draft(s, post, "感谢反馈，工程部将于3个工作日内上门查看。", actor="李娜")
         s.commit()
     flask_app = create_app(console, sessions)
     flask_app.config["TESTING"] = True
@@ -169,7 +170,9 @@ def test_stale_revision_is_refused(app, sessions):
     login(client)
     page = client.get("/drafts/1").get_data(as_text=True)
     with sessions() as s:
-        queue.edit(s, queue.DraftRef(1), "感谢反馈，工程部将于2个工作日内上门查看。", actor="李娜")
+        drafts.edit(
+            s, drafts.DraftRef(1), "感谢反馈，工程部将于2个工作日内上门查看。", actor="李娜"
+        )
         s.commit()
     response = client.post(
         "/drafts/1/approve",
@@ -196,8 +199,8 @@ def test_reject_needs_a_reason(app, sessions):
 @pytest.fixture
 def drafted(app, sessions, make_post):
     """An engineering post drafted by the pipeline (a request to 工程部) and an abuse post."""
+    from forumbot.cases.jobs import DraftingJob
     from forumbot.drafting.engine import Drafter
-    from forumbot.drafting.job import DraftingJob
     from forumbot.storage.models import Classification
 
     with sessions() as s:

@@ -12,14 +12,14 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
 
+from forumbot.cases import drafts as case_drafts
+from forumbot.cases.jobs import DraftingJob
 from forumbot.cli import cli
 from forumbot.config import ConfigError, load_settings
 from forumbot.drafting.engine import Drafter
-from forumbot.drafting.job import DraftingJob
 from forumbot.drafting.templates import ReplyTemplates
 from forumbot.intake.poller import Poller
 from forumbot.paths import TEMPLATES_DIR
-from forumbot.review import queue
 from forumbot.storage.models import Classification, Draft, Post, User
 from forumbot.textsafety import BIDI_CONTROLS, neutralise
 from forumbot.web import create_app
@@ -56,7 +56,7 @@ def app(settings, sessions, make_post):
         add_user(s, "banzhu", PASSWORD, "moderator")
         add_user(s, "guanli", PASSWORD, "admin")
         post = make_post(s)
-        queue.write_draft(s, post, "感谢反馈，工程部将于3个工作日内上门查看。", actor="李娜")
+        case_drafts.write_draft(s, post, "感谢反馈，工程部将于3个工作日内上门查看。", actor="李娜")
         s.commit()
     flask_app = create_app(console_settings(settings), sessions)
     flask_app.config["TESTING"] = True

@@ -18,7 +18,7 @@ import pytest
 import requests
 from sqlalchemy import delete, select
 
-from forumbot.drafting.job import sync_departments
+from forumbot.cases.writing import sync_departments
 from forumbot.drafting.resources import load_departments
 from forumbot.paths import CONFIG_DIR
 from forumbot.storage.database import make_engine, session_factory

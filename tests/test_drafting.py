@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from forumbot.cases import drafts as case_drafts
+from forumbot.cases.drafts import DraftRef, ReviewError
+from forumbot.cases.jobs import DraftingJob, FollowUpJob
+from forumbot.cases.redraft import answer_request, relabel, restyle
 from forumbot.classify.labels import VALID_LABELS
 from forumbot.drafting.checker import blocking, check_reply
 from forumbot.drafting.engine import PLACEHOLDER, Drafter, PostView
-from forumbot.drafting.job import DraftingJob, FollowUpJob
-from forumbot.review import queue
-from forumbot.review.queue import DraftRef, ReviewError
-from forumbot.review.redraft import answer_request, relabel, restyle
 from forumbot.storage.models import Classification, DepartmentRequest, Draft, FollowUp, utcnow
 
 
@@ -176,7 +176,7 @@ def test_department_round_trip(sessions, make_post, drafter):
         request = s.scalars(select(DepartmentRequest)).one()
         assert request.department.code == "engineering" and request.due_at > utcnow()
         with pytest.raises(ReviewError):
-            queue.approve(s, DraftRef(drafts[0].id), actor="王小明")
+            case_drafts.approve(s, DraftRef(drafts[0].id), actor="王小明")
         answer = "经现场查看，渗水来自楼上卫生间防水层破损，工程部已安排维修班组于本周四上门修复。"
         draft = answer_request(s, request.id, answer, actor="工程部-刘工", drafter=drafter)
         assert draft.state == "pending_approval" and answer in draft.text
@@ -219,18 +219,20 @@ def test_restyle_redoes_the_draft(sessions, make_post, drafter):
         first = s.scalars(select(Draft).order_by(Draft.id)).first()
         [new_id] = restyle(s, DraftRef(first.id), "interactive", actor="王小明", drafter=drafter)
         s.commit()
-        assert queue.get_draft(s, first.id).state == "superseded"
-        assert queue.get_draft(s, new_id).style == "interactive"
+        assert case_drafts.get_draft(s, first.id).state == "superseded"
+        assert case_drafts.get_draft(s, new_id).style == "interactive"
 
 
 def test_checker_blocks_approval_unless_overridden(sessions, make_post):
     with sessions() as s:
         post = make_post(s)
-        d = queue.write_draft(s, post, "这不归我们管，请您自己去找开发商。", actor="李娜")
+        d = case_drafts.write_draft(s, post, "这不归我们管，请您自己去找开发商。", actor="李娜")
         with pytest.raises(ReviewError, match="回复检查未通过"):
-            queue.approve(s, DraftRef(d.id), actor="王小明")
-        queue.approve(s, DraftRef(d.id), actor="王小明", override="业主要求的原话引用，经主管同意")
-        from forumbot.review import audit
+            case_drafts.approve(s, DraftRef(d.id), actor="王小明")
+        case_drafts.approve(
+            s, DraftRef(d.id), actor="王小明", override="业主要求的原话引用，经主管同意"
+        )
+        from forumbot.storage import audit
 
         last = audit.history(s, d.id)[-1]
         assert last.action == "approve_override" and "主管同意" in last.reason
@@ -243,7 +245,7 @@ def test_published_promise_becomes_a_followup_draft_when_due(sessions, make_post
 
     with sessions() as s:
         post = make_post(s)
-        d = queue.write_draft(
+        d = case_drafts.write_draft(
             s, post, "感谢反馈，工程部将于3个工作日内上门查看渗水情况。", actor="李娜"
         )
         assert record_promises(s, d) == 1
@@ -256,7 +258,7 @@ def test_published_promise_becomes_a_followup_draft_when_due(sessions, make_post
     with sessions() as s:
         f = s.scalars(select(FollowUp)).one()
         assert f.state == "drafted"
-        follow = queue.get_draft(s, f.followup_draft_id)
+        follow = case_drafts.get_draft(s, f.followup_draft_id)
         assert follow.state == "pending_approval" and follow.style == "followup"
 
 
@@ -312,11 +314,11 @@ def test_kept_promise_closes_its_followup(sessions, make_post, drafter):
 
     with sessions() as s:
         post = make_post(s)
-        holding = queue.write_draft(
+        holding = case_drafts.write_draft(
             s, post, "我们已请工程部核实，他们会在3个工作日内给您答复。", actor="李娜"
         )
         record_promises(s, holding)
-        answer = queue.write_draft(s, post, "经工程部核实，渗水已于今日修复。", actor="李娜")
+        answer = case_drafts.write_draft(s, post, "经工程部核实，渗水已于今日修复。", actor="李娜")
         answer.state, answer.published_at = "published", utcnow() + timedelta(seconds=1)
         f = s.scalars(select(FollowUp)).one()
         f.due_at = utcnow() - timedelta(minutes=1)

@@ -9,17 +9,18 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from forumbot.cases import drafts as case_drafts
+from forumbot.cases.drafts import DraftRef
+from forumbot.cases.jobs import DraftingJob
+from forumbot.cases.redraft import answer_request, restyle
 from forumbot.classify.classifier import Classifier
 from forumbot.classify.labeller import Labeller
 from forumbot.drafting.engine import Drafter
-from forumbot.drafting.job import DraftingJob
 from forumbot.intake.poller import Poller
 from forumbot.publish.marker import MARKER_PREFIX
 from forumbot.publish.publisher import Publisher
-from forumbot.review import audit, queue
 from forumbot.review.errors import ReviewError
-from forumbot.review.queue import DraftRef
-from forumbot.review.redraft import answer_request, restyle
+from forumbot.storage import audit
 from forumbot.storage.models import DepartmentRequest, Draft, Post
 
 LEAK = "3栋2单元1502卫生间天花板漏水一个月了，报修三次没人来，墙面都泡坏了"
@@ -84,7 +85,7 @@ class Bot:
 
     def approve(self, draft_id: int) -> None:
         with self.sessions() as s:
-            queue.approve(s, DraftRef(draft_id), actor="王小明")
+            case_drafts.approve(s, DraftRef(draft_id), actor="王小明")
             s.commit()
 
 
@@ -131,7 +132,7 @@ def test_edit_seen_only_by_the_publisher_is_redrafted_and_published_once(bot, sa
         fresh.public_id in reply["raw"]
     )
     with bot.sessions() as s:
-        assert audit.approval_covers(s, queue.get_draft(s, fresh.id)) is not None
+        assert audit.approval_covers(s, case_drafts.get_draft(s, fresh.id)) is not None
 
 
 def test_department_answer_is_kept_when_the_post_is_edited_after_approval(bot, sandbox):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from forumbot.cases import drafts
+from forumbot.cases.drafts import DraftRef
 from forumbot.intake.poller import Poller
-from forumbot.review import queue
-from forumbot.review.queue import DraftRef
 from forumbot.storage.models import IntakeCursor, Post
 
 
@@ -110,10 +110,10 @@ def test_edit_updates_post_and_retires_the_approved_draft(sessions, client, sand
     drain(p)
     with sessions() as s:
         post = s.scalar(select(Post).where(Post.forum_post_id == created["id"]))
-        d = queue.write_draft(
+        d = drafts.write_draft(
             s, post, "感谢反馈，物业已安排电梯维保单位今天下午检修。", actor="李娜"
         )
-        queue.approve(s, DraftRef(d.id), actor="王小明")
+        drafts.approve(s, DraftRef(d.id), actor="王小明")
         s.commit()
         draft_id = d.id
     sandbox.call("POST", f"posts/{created['id']}/edit", raw="5栋的电梯天天坏，今天还关了人！")
@@ -122,7 +122,7 @@ def test_edit_updates_post_and_retires_the_approved_draft(sessions, client, sand
         post = s.scalar(select(Post).where(Post.forum_post_id == created["id"]))
         assert post.version == 2 and "关了人" in post.raw
         assert post.stage == "received"  # labelled and drafted again for the new text
-        assert queue.get_draft(s, draft_id).state == "superseded"
+        assert drafts.get_draft(s, draft_id).state == "superseded"
 
 
 def test_malformed_items_are_stored_or_skipped_never_crash(sessions, client, sandbox):

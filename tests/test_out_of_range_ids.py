@@ -12,10 +12,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from forumbot.cases import drafts
 from forumbot.config import load_settings
 from forumbot.intake.parse import Skip, parse_post
 from forumbot.intake.webhook import signature
-from forumbot.review import queue
 from forumbot.storage.models import Post
 from forumbot.web import create_app
 from forumbot.web.users import add_user
@@ -119,7 +119,7 @@ def console(settings, sessions, make_post):
     )
     with sessions() as s:
         add_user(s, "guanli", PASSWORD, "admin")
-        queue.write_draft(s, make_post(s), "感谢反馈，我们会尽快处理。", actor="李娜")
+        drafts.write_draft(s, make_post(s), "感谢反馈，我们会尽快处理。", actor="李娜")
         s.commit()
     client = create_app(cfg, sessions).test_client()  # not TESTING: a failure is a 500 page
     page = client.get("/login").get_data(as_text=True)

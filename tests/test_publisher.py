@@ -8,11 +8,12 @@ import time
 import pytest
 from sqlalchemy import select, update
 
+from forumbot.cases import drafts
+from forumbot.cases.drafts import DraftRef
 from forumbot.intake.poller import Poller
 from forumbot.publish.marker import marker, strip_marker
 from forumbot.publish.publisher import Publisher
-from forumbot.review import audit, queue
-from forumbot.review.queue import DraftRef
+from forumbot.storage import audit
 from forumbot.storage.models import Draft, Post
 
 REPLY = "感谢您的反馈，给您带来不便非常抱歉。工程部将于3个工作日内上门查看，请保持电话畅通。"
@@ -33,8 +34,8 @@ def approved(sessions, client, sandbox):
     Poller(sessions=sessions, source=client, bot_username="forumbot").run_once()
     with sessions() as s:
         post = s.scalar(select(Post).where(Post.forum_post_id == created["id"]))
-        d = queue.write_draft(s, post, REPLY, actor="李娜")
-        queue.approve(s, DraftRef(d.id), actor="王小明")
+        d = drafts.write_draft(s, post, REPLY, actor="李娜")
+        drafts.approve(s, DraftRef(d.id), actor="王小明")
         s.commit()
         return {
             "draft": d.id,
@@ -50,7 +51,7 @@ def replies(sandbox, public_id):
 
 def state(sessions, draft_id):
     with sessions() as s:
-        draft = queue.get_draft(s, draft_id)
+        draft = drafts.get_draft(s, draft_id)
         _ = draft.post.raw  # loaded while the session is open
         return draft
 
@@ -138,7 +139,7 @@ def test_no_approval_in_audit_log_means_nothing_is_posted(sessions, client, sand
     Poller(sessions=sessions, source=client, bot_username="forumbot").run_once()
     with sessions() as s:
         post = s.scalar(select(Post).where(Post.forum_post_id == created["id"]))
-        d = queue.write_draft(s, post, REPLY, actor="李娜")
+        d = drafts.write_draft(s, post, REPLY, actor="李娜")
         s.flush()
         # Someone flips the state in the database without approving through the queue.
         s.execute(update(Draft).where(Draft.id == d.id).values(state="approved"))

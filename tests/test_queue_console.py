@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from test_console import PASSWORD, login, token
 
+from forumbot.cases.jobs import DraftingJob
 from forumbot.config import load_settings
 from forumbot.drafting.engine import Drafter
-from forumbot.drafting.job import DraftingJob
 from forumbot.storage.models import Classification, DepartmentRequest, Draft, utcnow
 from forumbot.web import create_app
 from forumbot.web.users import add_user

@@ -15,11 +15,12 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from forumbot.cases import drafts as case_drafts
+from forumbot.cases.drafts import DraftRef
 from forumbot.discourse import DiscourseClient, DiscourseError
 from forumbot.intake.poller import Poller
 from forumbot.publish.marker import MARKER_PREFIX
-from forumbot.review import audit, queue
-from forumbot.review.queue import DraftRef
+from forumbot.storage import audit
 from forumbot.storage.models import Draft, IntakeCursor, Post
 
 pytestmark = pytest.mark.slow
@@ -161,7 +162,7 @@ class Approver:
                     .limit(self.limit - len(self.approved))
                 ).all()
                 for draft in waiting:
-                    queue.approve(s, DraftRef(draft.id), actor="王小明")
+                    case_drafts.approve(s, DraftRef(draft.id), actor="王小明")
                     self.approved.add(draft.id)
                 s.commit()
             time.sleep(0.2)
@@ -307,8 +308,8 @@ def test_a_draft_killed_mid_publish_is_recovered_within_the_lease(
     Poller(sessions=sessions, source=client, bot_username="forumbot").run_once()
     with sessions() as s:
         post = s.scalar(select(Post).where(Post.forum_post_id == created["id"]))
-        draft = queue.write_draft(s, post, REPLY, actor="李娜")
-        queue.approve(s, DraftRef(draft.id), actor="王小明")
+        draft = case_drafts.write_draft(s, post, REPLY, actor="李娜")
+        case_drafts.approve(s, DraftRef(draft.id), actor="王小明")
         s.commit()
         draft_id, public_id = draft.id, draft.public_id
 

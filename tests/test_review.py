@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
-from forumbot.review import audit, forum_changes, queue
-from forumbot.review.queue import DraftRef, ReviewError
+from forumbot.cases import drafts, forum_changes
+from forumbot.cases.drafts import DraftRef, ReviewError
 from forumbot.review.states import InvalidTransition, check_move
+from forumbot.storage import audit
 
 REPLY = "感谢您的反馈，给您带来不便非常抱歉。工程部将于3个工作日内上门查看漏水情况。"
 
@@ -17,14 +18,14 @@ REPLY = "感谢您的反馈，给您带来不便非常抱歉。工程部将于3�
 def draft(sessions, make_post):
     with sessions() as s:
         post = make_post(s)
-        d = queue.write_draft(s, post, REPLY, actor="李娜")
+        d = drafts.write_draft(s, post, REPLY, actor="李娜")
         s.commit()
         return d.id
 
 
 def test_write_then_approve_records_who_and_what(sessions, draft):
     with sessions() as s:
-        d = queue.approve(s, DraftRef(draft), actor="王小明")
+        d = drafts.approve(s, DraftRef(draft), actor="王小明")
         s.commit()
         assert d.state == "approved"
         rows = audit.history(s, draft)
@@ -37,31 +38,31 @@ def test_write_then_approve_records_who_and_what(sessions, draft):
 
 def test_approval_no_longer_covers_changed_text(sessions, draft):
     with sessions() as s:
-        d = queue.approve(s, DraftRef(draft), actor="王小明")
+        d = drafts.approve(s, DraftRef(draft), actor="王小明")
         d.text = REPLY + "（改）"
         assert audit.approval_covers(s, d) is None
 
 
 def test_system_actor_cannot_approve(sessions, draft):
     with sessions() as s, pytest.raises(ReviewError, match="具体的人"):
-        queue.approve(s, DraftRef(draft), actor="system:publisher")
+        drafts.approve(s, DraftRef(draft), actor="system:publisher")
 
 
 def test_stale_revision_is_refused(sessions, draft):
     with sessions() as s:
-        seen = queue.get_draft(s, draft).revision
-        queue.edit(s, DraftRef(draft, seen), REPLY + "补充：可致电客服。", actor="李娜")
+        seen = drafts.get_draft(s, draft).revision
+        drafts.edit(s, DraftRef(draft, seen), REPLY + "补充：可致电客服。", actor="李娜")
         s.commit()
     with sessions() as s, pytest.raises(ReviewError, match="已被他人修改"):
-        queue.approve(s, DraftRef(draft, seen), actor="王小明")
+        drafts.approve(s, DraftRef(draft, seen), actor="王小明")
 
 
 def test_edited_post_blocks_approval_until_reviewed(sessions, draft):
     with sessions() as s:
-        d = queue.get_draft(s, draft)
+        d = drafts.get_draft(s, draft)
         d.post.version = 2
         with pytest.raises(ReviewError, match="原帖在草稿写成后被编辑"):
-            queue.approve(s, DraftRef(draft), actor="王小明")
+            drafts.approve(s, DraftRef(draft), actor="王小明")
 
 
 def seen(post, version: int, *, deleted: bool = False, raw: str = "卫生间还在漏水"):
@@ -75,7 +76,7 @@ def seen(post, version: int, *, deleted: bool = False, raw: str = "卫生间还�
 
 def test_post_edited_supersedes_approved_draft_and_relabels(sessions, draft):
     with sessions() as s:
-        d = queue.approve(s, DraftRef(draft), actor="王小明")
+        d = drafts.approve(s, DraftRef(draft), actor="王小明")
         d.post.stage = "drafted"
         assert forum_changes.apply(s, d.post, seen(d.post, 2), actor="system:intake")
         assert d.state == "superseded" and d.post.stage == "received"
@@ -85,7 +86,7 @@ def test_post_edited_supersedes_approved_draft_and_relabels(sessions, draft):
 
 def test_post_deleted_supersedes(sessions, draft):
     with sessions() as s:
-        d = queue.get_draft(s, draft)
+        d = drafts.get_draft(s, draft)
         assert forum_changes.apply(s, d.post, seen(d.post, 1, deleted=True), actor="system:x")
         assert d.state == "superseded" and d.post.deleted
 
@@ -93,16 +94,16 @@ def test_post_deleted_supersedes(sessions, draft):
 def test_reject_needs_reason(sessions, draft):
     with sessions() as s:
         with pytest.raises(ReviewError, match="原因"):
-            queue.reject(s, DraftRef(draft), actor="王小明", reason="  ")
-        d = queue.reject(s, DraftRef(draft), actor="王小明", reason="语气生硬")
+            drafts.reject(s, DraftRef(draft), actor="王小明", reason="  ")
+        d = drafts.reject(s, DraftRef(draft), actor="王小明", reason="语气生硬")
         assert d.state == "rejected"
         with pytest.raises(ReviewError, match="不能修改"):
-            queue.edit(s, DraftRef(draft), "x", actor="王小明")
+            drafts.edit(s, DraftRef(draft), "x", actor="王小明")
 
 
 def test_empty_text_refused(sessions, make_post):
     with sessions() as s, pytest.raises(ReviewError, match="为空"):
-        queue.write_draft(s, make_post(s), "   ", actor="李娜")
+        drafts.write_draft(s, make_post(s), "   ", actor="李娜")
 
 
 def test_terminal_states_never_move():
@@ -125,9 +126,9 @@ def test_audit_log_is_append_only_in_the_database(sessions, draft):
 def test_text_people_write_is_published_without_bidi_controls(sessions, make_post):
     """An edit, an approval with new text or a department answer carrying U+202E would
     reverse the reply's words on the forum; the controls are removed before anyone approves."""
+    from forumbot.cases.jobs import DraftingJob
+    from forumbot.cases.redraft import answer_request
     from forumbot.drafting.engine import Drafter
-    from forumbot.drafting.job import DraftingJob
-    from forumbot.review.redraft import answer_request
     from forumbot.storage.models import Classification, DepartmentRequest
     from forumbot.textsafety import BIDI_CONTROLS
 
@@ -136,11 +137,11 @@ def test_text_people_write_is_published_without_bidi_controls(sessions, make_pos
 
     with sessions() as s:
         post = make_post(s)
-        written = queue.write_draft(s, post, "您好\u202e，已安排维修。", actor="李娜")
+        written = drafts.write_draft(s, post, "您好\u202e，已安排维修。", actor="李娜")
         assert clean(written.text)
-        edited = queue.edit(s, DraftRef(written.id), "您好，\u2067明天\u2069上门。", actor="李娜")
+        edited = drafts.edit(s, DraftRef(written.id), "您好，\u2067明天\u2069上门。", actor="李娜")
         assert clean(edited.text) and "明天上门" in edited.text
-        approved = queue.approve(
+        approved = drafts.approve(
             s, DraftRef(edited.id), actor="王小明", text="您好，明天\u202d上午上门。"
         )
         assert clean(approved.text) and approved.state == "approved"

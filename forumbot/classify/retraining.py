@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from forumbot.classify.persist import ModelError, read_metadata
 from forumbot.paths import PROJECT_ROOT
-from forumbot.review import audit
+from forumbot.storage import audit
 from forumbot.storage.models import TrainingRun, utcnow
 
 log = logging.getLogger(__name__)

@@ -71,8 +71,8 @@ def pending_cmd(ctx: click.Context, code: str | None, as_json: bool) -> None:
 @click.pass_context
 def answer_cmd(ctx: click.Context, request_id: int, text: str | None, actor: str) -> None:
     """Answer a request; the unified reply goes to the customer-service queue."""
+    from forumbot.cases.redraft import answer_request
     from forumbot.drafting.engine import Drafter
-    from forumbot.review.redraft import answer_request
 
     with _session(ctx) as session:
         draft = answer_request(

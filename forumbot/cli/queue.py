@@ -10,11 +10,12 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from forumbot.cases import drafts as case_drafts
+from forumbot.cases.drafts import DraftRef, ReviewError
 from forumbot.cli import settings_from
-from forumbot.review import audit, queue
-from forumbot.review.queue import DraftRef, ReviewError
 from forumbot.review.states import STATE_NAMES_ZH, STATES
 from forumbot.runtime import open_database
+from forumbot.storage import audit
 from forumbot.storage.models import Draft, Post
 
 actor_option = click.option(
@@ -107,7 +108,7 @@ def list_cmd(ctx: click.Context, state: str | None, limit: int | None, as_json: 
 def show_cmd(ctx: click.Context, draft_id: int) -> None:
     """Show a draft with the post it answers and its history."""
     with _session(ctx) as session:
-        d = queue.get_draft(session, draft_id)
+        d = case_drafts.get_draft(session, draft_id)
         p = d.post
         click.echo(
             f"草稿 #{d.id}  状态：{STATE_NAMES_ZH[d.state]} ({d.state})  版本 rev {d.revision}"
@@ -134,7 +135,7 @@ def show_cmd(ctx: click.Context, draft_id: int) -> None:
 
 
 def _echo_findings(d: Draft) -> None:
-    for f in queue.reply_findings(d):
+    for f in case_drafts.reply_findings(d):
         level = "阻止" if f.severity == "block" else "提醒"
         click.echo(f"检查[{level}] {f.message}：“{f.excerpt}”")
 
@@ -174,7 +175,7 @@ def write_cmd(ctx: click.Context, forum_post_id: int, text: str | None, actor: s
         post = session.scalar(select(Post).where(Post.forum_post_id == forum_post_id))
         if post is None:
             raise ReviewError(f"帖子 {forum_post_id} 尚未收录 (post not taken in yet)")
-        draft = queue.write_draft(session, post, _read_text(text), actor=actor)
+        draft = case_drafts.write_draft(session, post, _read_text(text), actor=actor)
         session.commit()
         click.echo(f"已创建草稿 #{draft.id}，待审批")
 
@@ -190,7 +191,7 @@ def edit_cmd(
 ) -> None:
     """Replace a draft's text; it then waits for approval again."""
     with _session(ctx) as session:
-        d = queue.edit(session, DraftRef(draft_id, revision), _read_text(text), actor=actor)
+        d = case_drafts.edit(session, DraftRef(draft_id, revision), _read_text(text), actor=actor)
         session.commit()
         click.echo(f"草稿 #{d.id} 已修改（rev {d.revision}），待审批")
         _echo_findings(d)
@@ -217,7 +218,7 @@ def approve_cmd(
 ) -> None:
     """Approve a draft; the publisher posts it on its next run."""
     with _session(ctx) as session:
-        d = queue.approve(
+        d = case_drafts.approve(
             session, DraftRef(draft_id, revision), actor=actor, reason=reason, override=override
         )
         session.commit()
@@ -235,7 +236,7 @@ def reject_cmd(
 ) -> None:
     """Reject a draft; it is never published."""
     with _session(ctx) as session:
-        d = queue.reject(session, DraftRef(draft_id, revision), actor=actor, reason=reason)
+        d = case_drafts.reject(session, DraftRef(draft_id, revision), actor=actor, reason=reason)
         session.commit()
         click.echo(f"草稿 #{d.id} 已驳回")
 
@@ -248,7 +249,7 @@ def reject_cmd(
 def reopen_cmd(ctx: click.Context, draft_id: int, actor: str, reason: str) -> None:
     """Put a failed draft back in the queue for approval."""
     with _session(ctx) as session:
-        d = queue.reopen(session, DraftRef(draft_id), actor=actor, reason=reason)
+        d = case_drafts.reopen(session, DraftRef(draft_id), actor=actor, reason=reason)
         session.commit()
         click.echo(f"草稿 #{d.id} 已重新进入待审批")
 
@@ -263,8 +264,8 @@ def relabel_cmd(
     ctx: click.Context, forum_post_id: int, label: str, actor: str, reason: str
 ) -> None:
     """Correct a post's label (used by train.py); its drafts are redone."""
+    from forumbot.cases.redraft import relabel
     from forumbot.drafting.engine import Drafter
-    from forumbot.review.redraft import relabel
 
     with _session(ctx) as session:
         post = session.scalar(select(Post).where(Post.forum_post_id == forum_post_id))
@@ -293,8 +294,8 @@ def restyle_cmd(
     ctx: click.Context, draft_id: int, style: str, actor: str, revision: int | None
 ) -> None:
     """Redo a draft in another reply style."""
+    from forumbot.cases.redraft import restyle
     from forumbot.drafting.engine import Drafter
-    from forumbot.review.redraft import restyle
 
     with _session(ctx) as session:
         ids = restyle(

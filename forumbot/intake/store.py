@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from forumbot.cases import forum_changes
 from forumbot.intake.parse import IncomingPost
-from forumbot.review import forum_changes
 from forumbot.storage.models import Post, utcnow
 from forumbot.storage.stages import RECEIVED
 from forumbot.storage.upsert import insert_ignoring_duplicates

@@ -5,7 +5,7 @@ expired lease) and commits the attempt *before* any request, so a crash leaves a
 lease is short and renewed by a heartbeat while the attempt runs (``lease.py``), so a
 crashed worker's draft is recovered within a lease, a live worker's never. Then:
 1. re-read the post: deleted or edited since drafting -> superseded, and the change is
-   handled as intake would (``forumbot.review.forum_changes``): an edit is relabelled and
+   handled as intake would (``forumbot.cases.forum_changes``): an edit is relabelled and
    drafted again for a person to approve;
 2. on a second or later attempt, look in the topic for the reply carrying this draft's
    marker: a POST that reached the forum before a crash or a timeout is found, not repeated;
@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from forumbot.cases import forum_changes, lifecycle
 from forumbot.discourse.errors import (
     BadRequest,
     DiscourseError,
@@ -40,7 +41,6 @@ from forumbot.discourse.errors import (
 from forumbot.intake.parse import IncomingPost, Skip, parse_post
 from forumbot.publish.lease import Heartbeat, renew
 from forumbot.publish.marker import TopicReader, find_marked_reply, with_marker
-from forumbot.review import audit, forum_changes
 from forumbot.review.states import (
     APPROVED,
     FAILED,
@@ -48,6 +48,7 @@ from forumbot.review.states import (
     PUBLISHING,
     SUPERSEDED,
 )
+from forumbot.storage import audit
 from forumbot.storage.models import Draft, FollowUp, utcnow
 
 log = logging.getLogger(__name__)
@@ -341,6 +342,7 @@ class Publisher:
                 result.published.append(job.draft_id)
                 if draft.kind == "reply":
                     record_promises(session, draft)
+                    lifecycle.reply_published(session, draft)
             elif outcome.to_state == FAILED:
                 draft.failure_reason = outcome.reason
                 result.failed.append(job.draft_id)

@@ -1,7 +1,7 @@
 """The states of a draft and the moves between them (DESIGN.md), as plain data.
 
 Only ``approved`` drafts may be published; every move is written to the audit log by
-``forumbot.review.audit.move``. Terminal states never change again.
+``forumbot.storage.audit.move``. Terminal states never change again.
 """
 
 from __future__ import annotations

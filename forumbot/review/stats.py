@@ -29,8 +29,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import FunctionElement
 
+from forumbot.cases.drafts import FIRST_REPLY
 from forumbot.classify.labels import LABELS
-from forumbot.review.queue import FIRST_REPLY
 from forumbot.review.states import PUBLISHED, STATES, UNPUBLISHED
 from forumbot.storage.models import (
     Classification,

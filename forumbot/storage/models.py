@@ -75,6 +75,11 @@ class Post(Base):
     stage: Mapped[str] = mapped_column(String(32), default="received", index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The case the post belongs to and what it is there (forumbot.cases.roles): it opened the
+    # case, updates it (the owner's follow-up), supports it (+1), is chatter, staff or abuse.
+    # (A plain column, not a foreign key: cases point back at their opening post.)
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    case_role: Mapped[str | None] = mapped_column(String(16))
 
     drafts: Mapped[list[Draft]] = relationship(back_populates="post")
 
@@ -124,6 +129,75 @@ def new_public_id() -> str:
     return uuid.uuid4().hex
 
 
+class Incident(Base):
+    """Cases from several owners (and topics) about one matter at one place: one department
+    request, one public statement that every member case's reply can carry."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    place: Mapped[str | None] = mapped_column(String(255))
+    label: Mapped[str | None] = mapped_column(String(32))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    # suggested (by similarity, not yet looked at), confirmed (by an agent), closed
+    state: Mapped[str] = mapped_column(String(16), default="suggested", index=True)
+    statement: Mapped[str | None] = mapped_column(Text)  # the public statement, once written
+    spike_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(255), default="system:cases")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Case(Base):
+    """One owner's matter in one topic: the centre's unit of work. Later posts of the topic
+    are its events; at most one reply to it is in progress at a time."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_state_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    owner: Mapped[str] = mapped_column(String(255), index=True)  # forum username
+    opening_post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), unique=True)
+    label: Mapped[str | None] = mapped_column(String(32))
+    # open, waiting_department, answered, resolved, unresolved, closed (forumbot.cases.states)
+    state: Mapped[str] = mapped_column(String(32), default="open", index=True)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    place: Mapped[str | None] = mapped_column(String(255))  # community / building named
+    matter: Mapped[str | None] = mapped_column(Text)  # a short summary for lists
+    # Set when a case is a repeat of the owner's earlier one, or says it was reported before.
+    repeat: Mapped[bool] = mapped_column(Boolean, default=False)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # resolved / unresolved
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    opening_post: Mapped[Post] = relationship(foreign_keys=[opening_post_id])
+    incident: Mapped[Incident | None] = relationship()
+
+
+class CaseCorrection(Base):
+    """A person moved a post between cases or changed its role: kept as training data."""
+
+    __tablename__ = "case_corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    role_before: Mapped[str | None] = mapped_column(String(16))
+    role_after: Mapped[str] = mapped_column(String(16))
+    case_before: Mapped[int | None] = mapped_column(Integer)
+    case_after: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Draft(Base):
     """A proposed forum action (a reply, a private message, a flag) awaiting or past review."""
 
@@ -138,6 +212,7 @@ class Draft(Base):
     # Unique across installations; written into the published reply as an invisible marker.
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32), default="reply")
     # The label the draft was written under (the queue filters on it).
     label: Mapped[str | None] = mapped_column(String(32))
@@ -176,6 +251,7 @@ class Draft(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     post: Mapped[Post] = relationship(back_populates="drafts")
+    case: Mapped[Case | None] = relationship()
 
     __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012
 
@@ -188,6 +264,9 @@ class DepartmentRequest(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # Set when the request answers a whole incident: its answer goes to every member case.
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     # open, answered, closed (no longer needed: its draft was superseded or its post deleted)
     state: Mapped[str] = mapped_column(String(16), default="open", index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -25,8 +25,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from forumbot.review import audit
 from forumbot.review.errors import ReviewError
+from forumbot.storage import audit
 from forumbot.storage.models import AuditEntry, Post, User, utcnow
 from forumbot.web.users import authenticate, end_sessions
 

@@ -70,7 +70,7 @@ def answer(request_id: int):  # type: ignore[no-untyped-def]
     _own_department(row)
     if request.method == "GET":
         return _request_page(row)
-    from forumbot.review.redraft import answer_request
+    from forumbot.cases.redraft import answer_request
 
     text = request.form.get("answer", "").replace("\r\n", "\n")
     return run_action(

@@ -11,12 +11,13 @@ from flask import flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from forumbot.cases import drafts
+from forumbot.cases.drafts import DraftRef
 from forumbot.classify.labels import LABEL_NAMES_ZH, STYLE_NAMES_ZH
-from forumbot.review import claims, queue
+from forumbot.review import claims
 from forumbot.review.diff import text_diff
 from forumbot.review.errors import ReviewError
 from forumbot.review.limits import problem
-from forumbot.review.queue import DraftRef
 from forumbot.storage.models import Draft
 from forumbot.web.auth import db, drafter, login_required, run_action
 from forumbot.web.landing import after_draft_action, may_open_draft
@@ -49,7 +50,7 @@ def _confirm_page(draft: Draft, text: str, error: str | None = None) -> Any:
         draft=draft,
         text=text,
         diff=text_diff(draft.text, text),
-        findings=queue.reply_findings(draft, text),
+        findings=drafts.reply_findings(draft, text),
         override=request.form.get("override", ""),
         error=error,
     )
@@ -72,14 +73,14 @@ def approve(draft_id: int):  # type: ignore[no-untyped-def]
         if found:
             return draft_page(draft, error=found, kept=kept)
         try:
-            queue.check_revision(draft, _revision())
+            drafts.check_revision(draft, _revision())
         except ReviewError as exc:
             flash(str(exc), "error")  # the new text is what they must read first
             return redirect(after_draft_action(g.user.role, kind, [(draft_id, kind)]))
         if not request.form.get("confirmed"):
             return _confirm_page(draft, text or "")
     try:
-        queue.approve(
+        drafts.approve(
             db(),
             DraftRef(draft_id, _revision()),
             actor=g.user.username,
@@ -107,7 +108,7 @@ def reject(draft_id: int):  # type: ignore[no-untyped-def]
     reason = _field("reason")
 
     def reject_and_release() -> None:
-        queue.reject(db(), DraftRef(draft_id, _revision()), actor=g.user.username, reason=reason)
+        drafts.reject(db(), DraftRef(draft_id, _revision()), actor=g.user.username, reason=reason)
         claims.release(db(), draft_id, g.user.username)
 
     return run_action(
@@ -143,7 +144,7 @@ def _relabelled(label: str, made: list[tuple[int, str]]) -> str:
 @login_required("agent")
 def relabel(draft_id: int):  # type: ignore[no-untyped-def]
     """A correction: the post gets a person's label (kept for training) and is drafted again."""
-    from forumbot.review.redraft import relabel as relabel_post
+    from forumbot.cases.redraft import relabel as relabel_post
 
     draft = draft_for_user(draft_id)
     label, reason = request.form.get("label", ""), _field("reason")
@@ -167,7 +168,7 @@ def relabel(draft_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/drafts/<int:draft_id>/restyle")
 @login_required("agent")
 def restyle(draft_id: int):  # type: ignore[no-untyped-def]
-    from forumbot.review.redraft import restyle as restyle_draft
+    from forumbot.cases.redraft import restyle as restyle_draft
 
     kind = draft_for_user(draft_id).kind
     style = request.form.get("style", "")
@@ -185,7 +186,7 @@ def restyle(draft_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/drafts/<int:draft_id>/send")
 @login_required("agent")
 def send_to_department(draft_id: int):  # type: ignore[no-untyped-def]
-    from forumbot.review.redraft import send_to_department as send
+    from forumbot.cases.redraft import send_to_department as send
 
     kind = draft_for_user(draft_id).kind
     code, note = request.form.get("department", ""), _field("note")

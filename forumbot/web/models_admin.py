@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 from forumbot.classify import persist, retraining
 from forumbot.classify.labels import LABEL_NAMES_ZH, LABELS
 from forumbot.classify.persist import ModelError
-from forumbot.review import audit
 from forumbot.review.errors import ReviewError
+from forumbot.storage import audit
 from forumbot.storage.models import Classification, Post, TrainingRun
 from forumbot.web.auth import act, db, login_required, paths, settings
 

@@ -14,9 +14,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from forumbot import workcalendar
+from forumbot.cases import drafts
 from forumbot.classify.labeller import latest_classification
 from forumbot.classify.labels import LABEL_NAMES_ZH, LABELS, STYLE_NAMES_ZH, STYLES
-from forumbot.review import audit, claims, queue
+from forumbot.review import claims
 from forumbot.review.limits import LIMITS, problem
 from forumbot.review.states import (
     AWAITING_SPECIALIST,
@@ -25,6 +26,7 @@ from forumbot.review.states import (
     STATE_NAMES_ZH,
     STATES,
 )
+from forumbot.storage import audit
 from forumbot.storage.models import Department, Draft, utcnow
 from forumbot.web.auth import db, login_required, settings, topic_thread
 from forumbot.web.landing import home_endpoint, may_open_draft
@@ -135,7 +137,7 @@ def listing():  # type: ignore[no-untyped-def]
     # itself; past COUNT_CAP the page says "more than".
     matching = wanted.apply(select(Draft.id), now).limit(COUNT_CAP + 1).subquery()
     total = db().scalar(select(func.count()).select_from(matching)) or 0
-    drafts = (
+    page_drafts = (
         db()
         .scalars(
             wanted.order(query)
@@ -154,7 +156,7 @@ def listing():  # type: ignore[no-untyped-def]
                 d.claimed_by, d.claimed_at, g.user.username, now, minutes
             ),
         }
-        for d in drafts
+        for d in page_drafts
     ]
     return render_template(
         "queue.html",
@@ -214,7 +216,7 @@ def draft_page(
         style_names=STYLE_NAMES_ZH,
         departments={d.code: d for d in db().scalars(select(Department).order_by(Department.id))},
         state_names=STATE_NAMES_ZH,
-        findings=queue.reply_findings(draft),
+        findings=drafts.reply_findings(draft),
         history=audit.history(db(), draft.id),
         error=error,
         kept=kept or {},

@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forumbot.drafting.job import sync_departments
+from forumbot.cases.writing import sync_departments
 from forumbot.drafting.resources import load_departments
 from forumbot.paths import CONFIG_DIR
 from forumbot.review.errors import ReviewError

@@ -10,7 +10,7 @@ from flask import abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from forumbot.review import audit
+from forumbot.storage import audit
 from forumbot.storage.models import Department, User
 from forumbot.web.admin import bp
 from forumbot.web.admin.departments import configured_departments, departments_file

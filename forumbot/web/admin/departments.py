@@ -10,16 +10,16 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
+from forumbot.cases.writing import sync_departments
 from forumbot.drafting.edits import (
     EditError,
     edit_department,
     parse_response_days,
     save_validated,
 )
-from forumbot.drafting.job import sync_departments
 from forumbot.drafting.resources import load_departments
-from forumbot.review import audit
-from forumbot.review.audit import text_sha256
+from forumbot.storage import audit
+from forumbot.storage.audit import text_sha256
 from forumbot.storage.models import Department, DepartmentRequest, utcnow
 from forumbot.web.admin import bp
 from forumbot.web.auth import db, login_required, paths

@@ -9,12 +9,12 @@ from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
+from forumbot.cases.writing import post_view
 from forumbot.classify.labeller import latest_classification
 from forumbot.drafting.edits import EditError
 from forumbot.drafting.engine import PostView
-from forumbot.drafting.job import post_view
-from forumbot.review.audit import text_sha256
 from forumbot.review.limits import problem
+from forumbot.storage.audit import text_sha256
 from forumbot.storage.models import Draft, Post
 from forumbot.web.auth import db
 

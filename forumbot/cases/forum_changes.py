@@ -4,7 +4,7 @@ the webhook, or the publisher's re-read just before posting.
 - An edited post is labelled and drafted again (its stage goes back to ``received``); the
   replies written for the old text are superseded at once, so nobody approves a reply to
   words the owner has taken back. A department's request stays open until the redraft
-  decides whether it still applies (``forumbot.drafting.job.replace_drafts``).
+  decides whether it still applies (``forumbot.cases.writing.replace_drafts``).
 - A deleted post gets no reply: every unpublished draft is superseded, its department
   requests are closed with the reason, and its open promises are closed.
 - Superseding a draft always closes the department request that waited on it, so a
@@ -16,12 +16,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forumbot.review import audit
 from forumbot.review.states import AWAITING_SPECIALIST, PUBLISHING, SUPERSEDED, UNPUBLISHED
-from forumbot.storage.models import DepartmentRequest, Draft, FollowUp, Post
+from forumbot.storage import audit
+from forumbot.storage.models import Case, DepartmentRequest, Draft, FollowUp, Post, utcnow
 from forumbot.storage.stages import RECEIVED
 
 
@@ -38,14 +38,37 @@ class ForumPost(Protocol):
 
 
 def close_requests(session: Session, draft: Draft, reason: str) -> int:
-    """Close the open department requests that wait on ``draft``; returns how many."""
-    closed = session.execute(
-        update(DepartmentRequest)
-        .where(DepartmentRequest.draft_id == draft.id, DepartmentRequest.state == "open")
-        .values(state="closed", closed_reason=reason[:1000])
-        .execution_options(synchronize_session="fetch")
+    """Close the open department requests that wait on ``draft``; returns how many. An
+    incident's request stays open while another member case still waits on it."""
+    closed = 0
+    for request in session.scalars(
+        select(DepartmentRequest).where(
+            DepartmentRequest.draft_id == draft.id, DepartmentRequest.state == "open"
+        )
+    ):
+        heir = _other_member_waiting(session, request, draft) if request.incident_id else None
+        if heir is not None:
+            request.draft_id, request.case_id = heir.id, heir.case_id
+            continue
+        request.state, request.closed_reason = "closed", reason[:1000]
+        closed += 1
+    return closed
+
+
+def _other_member_waiting(
+    session: Session, request: DepartmentRequest, draft: Draft
+) -> Draft | None:
+    return session.scalar(
+        select(Draft)
+        .join(Case, Draft.case_id == Case.id)
+        .where(
+            Case.incident_id == request.incident_id,
+            Draft.state == AWAITING_SPECIALIST,
+            Draft.id != draft.id,
+        )
+        .order_by(Draft.id)
+        .limit(1)
     )
-    return closed.rowcount or 0
 
 
 def supersede(
@@ -89,6 +112,30 @@ def supersede_open_drafts(
     return moved
 
 
+def supersede_case_drafts(
+    session: Session,
+    case_id: int,
+    reason: str,
+    *,
+    actor: str,
+    action: str = "redraft",
+    keep_request: DepartmentRequest | None = None,
+) -> int:
+    """Supersede every unpublished draft of a case (a draft being published is left to the
+    publisher); used when the case is redrafted as a whole or closed."""
+    moved = 0
+    for draft in session.scalars(
+        select(Draft)
+        .where(Draft.case_id == case_id, Draft.state.in_(UNPUBLISHED))
+        .order_by(Draft.id)
+    ):
+        if draft.state == PUBLISHING:
+            continue
+        supersede(session, draft, reason, actor=actor, action=action, keep_request=keep_request)
+        moved += 1
+    return moved
+
+
 def post_edited(session: Session, post: Post, seen: ForumPost, *, actor: str) -> bool:
     """Take a newer version of the post: label and draft it again. False if not newer."""
     if seen.version <= post.version:
@@ -118,6 +165,22 @@ def post_deleted(session: Session, post: Post, *, actor: str) -> bool:
         return False
     post.deleted = True
     supersede_open_drafts(session, post, "原帖已被删除", actor=actor, action="post_deleted")
+    if post.case_role == "opener" and post.case_id is not None:
+        case = session.get(Case, post.case_id)
+        supersede_case_drafts(
+            session, post.case_id, "楼主删除了开帖内容", actor=actor, action="post_deleted"
+        )
+        if case is not None and case.state not in ("resolved", "unresolved", "closed"):
+            case.state, case.closed_at = "closed", utcnow()
+            audit.record(
+                session,
+                actor=actor,
+                entity_type="case",
+                entity_id=case.id,
+                action="case_closed",
+                to_state="closed",
+                reason="楼主删除了开帖内容",
+            )
     for followup in session.scalars(
         select(FollowUp).where(FollowUp.post_id == post.id, FollowUp.state == "open")
     ):

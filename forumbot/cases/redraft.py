@@ -3,16 +3,26 @@ and a department's answer woven into the unified specialist reply."""
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from forumbot.cases import forum_changes
+from forumbot.cases.drafts import DraftRef, _check_person, check_revision, get_draft
+from forumbot.cases.writing import (
+    addressed,
+    post_view,
+    replace_drafts,
+    store_plan,
+    sync_departments,
+)
 from forumbot.classify.labeller import latest_classification
 from forumbot.classify.labels import LABEL_NAMES_ZH, LABELS, STYLES
 from forumbot.drafting.engine import Drafter
-from forumbot.drafting.job import post_view, replace_drafts, store_plan, sync_departments
-from forumbot.review import audit, forum_changes, limits
+from forumbot.drafting.resources import Department as ConfiguredDepartment
+from forumbot.review import limits
 from forumbot.review.errors import ReviewError
-from forumbot.review.queue import DraftRef, _check_person, check_revision, get_draft
 from forumbot.review.states import (
     APPROVED,
     AWAITING_SPECIALIST,
@@ -22,7 +32,8 @@ from forumbot.review.states import (
     PUBLISHING,
     STATE_NAMES_ZH,
 )
-from forumbot.storage.models import Classification, DepartmentRequest, Draft, Post, utcnow
+from forumbot.storage import audit
+from forumbot.storage.models import Case, Classification, DepartmentRequest, Draft, Post, utcnow
 from forumbot.textsafety import neutralise
 
 
@@ -93,6 +104,15 @@ def relabel(
     )
     why = f"重新分类为{LABEL_NAMES_ZH[label]}（{label}）" + (f"：{reason}" if reason else "")
     departments = sync_departments(session, drafter.resources.departments)
+    if post.case_role is not None:
+        # Filed into a case: the label may change what the post is there (a "+1" that was
+        # really a complaint of its own opens its case).
+        from forumbot.cases import filing
+
+        correction = Classification(post_id=post.id, label=label, source="reviewer")
+        if post.case_role not in ("opener", "update"):
+            post.case_role = None
+        return filing.file_post(session, post, correction, drafter, departments, utcnow())
     plan = drafter.plan(post_view(post), label)
     return replace_drafts(
         session, post, plan, None, departments, drafter=drafter, reason=why, actor=actor
@@ -172,14 +192,60 @@ def answer_request(
     draft = request.draft
     if draft.state != AWAITING_SPECIALIST:
         raise ReviewError(f"草稿 #{draft.id} 当前状态为 {draft.state}，不再等待部门答复")
-    label = latest_label(session, draft.post) or "inquiry"
     department = drafter.resources.departments.get(request.department.code)
     if department is None:
         raise ReviewError(f"部门 {request.department.code} 不在 config/departments.toml 中")
-    draft.text = drafter.with_department_answer(post_view(draft.post), label, answer, department)
-    draft.due_at = request.due_at  # the department's promise is the reply's deadline
     request.state, request.answer = "answered", answer.strip()
     request.answered_by, request.answered_at = actor, utcnow()
+    waiting = [draft, *incident_drafts(session, request, draft)]
+    for each in waiting:
+        fill_answer(session, each, request, department, actor=actor, drafter=drafter)
+    return draft
+
+
+def incident_drafts(session: Session, request: DepartmentRequest, first: Draft) -> list[Draft]:
+    """The other member cases' replies waiting on an incident's one request."""
+    if request.incident_id is None:
+        return []
+    return list(
+        session.scalars(
+            select(Draft)
+            .join(Case, Draft.case_id == Case.id)
+            .where(
+                Case.incident_id == request.incident_id,
+                Draft.state == AWAITING_SPECIALIST,
+                Draft.id != first.id,
+            )
+            .order_by(Draft.id)
+        )
+    )
+
+
+def fill_answer(
+    session: Session,
+    draft: Draft,
+    request: DepartmentRequest,
+    department: ConfiguredDepartment,
+    *,
+    actor: str,
+    drafter: Drafter,
+) -> None:
+    """Weave the department's answer into one waiting reply, addressed to its case, and
+    retire the case's holding reply if nobody approved it: the answer says more."""
+    label = latest_label(session, draft.post) or draft.label or "inquiry"
+    body = drafter.with_department_answer(
+        post_view(draft.post), label, request.answer or "", department
+    )
+    case = session.get(Case, draft.case_id) if draft.case_id else None
+    draft.text = addressed(session, case, draft.post, body) if case else body
+    if case is not None:
+        context = json.loads(draft.context or "{}")
+        context["body"] = body
+        draft.context = json.dumps(context, ensure_ascii=False)
+        if case.state == "waiting_department":
+            case.state = "open"
+        retire_holding(session, case, f"{department.name}已答复，统一答复取代告知回复", actor)
+    draft.due_at = request.due_at  # the department's promise is the reply's deadline
     audit.move(
         session,
         draft,
@@ -187,6 +253,20 @@ def answer_request(
         actor=actor,
         action="department_answer",
         reason=f"{department.name}已答复",
-        details={"request": request.id},
+        details={"request": request.id, "incident": request.incident_id},
     )
-    return draft
+
+
+def retire_holding(session: Session, case: Case, reason: str, actor: str) -> int:
+    """Supersede the case's holding replies that were never approved."""
+    retired = 0
+    for holding in session.scalars(
+        select(Draft).where(
+            Draft.case_id == case.id,
+            Draft.style == "holding",
+            Draft.state.in_((PENDING_APPROVAL, FAILED)),
+        )
+    ):
+        forum_changes.supersede(session, holding, reason, actor=actor, action="holding_retired")
+        retired += 1
+    return retired

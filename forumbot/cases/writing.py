@@ -10,34 +10,33 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
 
-from forumbot.classify.labeller import latest_classification
+from forumbot.cases import drafts, forum_changes
+from forumbot.drafting.addressing import Audience, address
 from forumbot.drafting.engine import Drafter, DraftPlan, PostView
 from forumbot.drafting.resources import Department as ConfiguredDepartment
-from forumbot.review import forum_changes, queue
 from forumbot.review.states import (
     APPROVED,
     AWAITING_SPECIALIST,
+    FAILED,
     PENDING_APPROVAL,
     PUBLISHED,
     PUBLISHING,
 )
 from forumbot.storage.models import (
+    Case,
     Classification,
     Department,
     DepartmentRequest,
     Draft,
-    FollowUp,
     Post,
     utcnow,
 )
-from forumbot.storage.stages import DRAFTED, LABELLED, advance, waiting
 from forumbot.storage.upsert import insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
@@ -84,7 +83,55 @@ def post_view(post: Post) -> PostView:
     return PostView(post.forum_post_id, post.raw, post.topic_title, post.post_number, post.username)
 
 
-def plan_context(plan: DraftPlan, classification: Classification | None) -> str:
+def case_view(session: Session, case: Case) -> PostView:
+    """The case as the drafter should read it: the opening post and the owner's additions."""
+    opener = case.opening_post
+    updates = session.scalars(
+        select(Post.raw)
+        .where(Post.case_id == case.id, Post.case_role == "update", Post.deleted.is_(False))
+        .order_by(Post.post_number)
+    ).all()
+    raw = "\n\n".join([opener.raw, *updates])
+    return PostView(opener.forum_post_id, raw, opener.topic_title, opener.post_number, case.owner)
+
+
+def supporters_of(session: Session, case: Case) -> list[str]:
+    return list(
+        session.scalars(
+            select(Post.username)
+            .where(Post.case_id == case.id, Post.case_role == "supporter", Post.deleted.is_(False))
+            .order_by(Post.post_number)
+        )
+    )
+
+
+def addressed(session: Session, case: Case, post: Post, body: str) -> str:
+    """``body`` addressed to the case owner and its supporters; a reply to a later post of the
+    owner quotes it."""
+    quoted = None
+    if post.id != case.opening_post_id:
+        quoted = (post.username, post.post_number, post.topic_id, post.raw)
+    return address(body, Audience(case.owner, supporters_of(session, case), quoted))
+
+
+def open_reply(session: Session, case: Case) -> Draft | None:
+    """The case's reply in progress (not a holding reply): at most one at a time."""
+    return session.scalar(
+        select(Draft)
+        .where(
+            Draft.case_id == case.id,
+            Draft.kind == "reply",
+            Draft.state.in_((AWAITING_SPECIALIST, PENDING_APPROVAL, FAILED, APPROVED, PUBLISHING)),
+            (Draft.style.is_(None)) | (Draft.style != "holding"),
+        )
+        .order_by(Draft.id.desc())
+        .limit(1)
+    )
+
+
+def plan_context(
+    plan: DraftPlan, classification: Classification | None, body: str | None = None
+) -> str:
     data = {
         "label": plan.label,
         "confidence": classification.confidence if classification else None,
@@ -98,6 +145,8 @@ def plan_context(plan: DraftPlan, classification: Classification | None) -> str:
         "kb_matched": plan.kb_matched,
         "notes": plan.notes,
     }
+    if body is not None:
+        data["body"] = body  # the reply before it was addressed, to name new supporters
     return json.dumps(data, ensure_ascii=False)
 
 
@@ -114,33 +163,67 @@ def store_plan(
     department) for ``post``; returns draft ids."""
     if plan.kind == "none" or plan.text is None or plan.state is None:
         return []
-    context = plan_context(plan, classification)
-    draft = queue.write_draft(
+    case = session.get(Case, post.case_id) if post.case_id and plan.kind == "reply" else None
+    context = plan_context(plan, classification, body=plan.text if case else None)
+    text = addressed(session, case, post, plan.text) if case else plan.text
+    draft = drafts.write_draft(
         session,
         post,
-        plan.text,
+        text,
         actor=ACTOR,
         style=plan.style,
         kind=plan.kind,
         state=plan.state,
         reason=plan.decision.reason if plan.decision else None,
         label=plan.label,
+        case_id=case.id if case else None,
     )
     draft.context = context
     ids = [draft.id]
     dept = departments[plan.department.code] if plan.department is not None else None
     draft.department_id = dept.id if dept else None
+    if case is not None and dept is not None:
+        case.department_id = dept.id
     if plan.state == "awaiting_specialist" and dept is not None:
-        session.add(
-            DepartmentRequest(
-                draft_id=draft.id,
-                department_id=dept.id,
-                due_at=working_days_from(now, dept.response_days),
-                note=note,
+        shared = incident_request(session, case)
+        if shared is not None:
+            draft.department_id = shared.department_id  # one department for the incident
+        else:
+            session.add(
+                DepartmentRequest(
+                    draft_id=draft.id,
+                    department_id=dept.id,
+                    due_at=working_days_from(now, dept.response_days),
+                    note=note,
+                    case_id=case.id if case else None,
+                    incident_id=case.incident_id if case else None,
+                )
             )
-        )
+        if case is not None:
+            case.state = "waiting_department"
         ids += add_holding_reply(session, post, plan, draft, ACTOR)
     return ids
+
+
+def incident_request(session: Session, case: Case | None) -> DepartmentRequest | None:
+    """The open department request of the case's incident: a member case waits on it rather
+    than asking the department again."""
+    if case is None or case.incident_id is None:
+        return None
+    return session.scalar(
+        select(DepartmentRequest)
+        .where(
+            DepartmentRequest.incident_id == case.incident_id,
+            DepartmentRequest.state == "open",
+        )
+        .order_by(DepartmentRequest.id)
+        .limit(1)
+    )
+
+
+def same_work(post: Post) -> ColumnElement[bool]:
+    """The drafts that answer the same matter as one for ``post``: its case's, else its own."""
+    return Draft.case_id == post.case_id if post.case_id else Draft.post_id == post.id
 
 
 def department_work(session: Session, post: Post, plan: DraftPlan) -> DepartmentRequest | None:
@@ -152,7 +235,7 @@ def department_work(session: Session, post: Post, plan: DraftPlan) -> Department
     for request in session.scalars(
         select(DepartmentRequest)
         .join(Draft, DepartmentRequest.draft_id == Draft.id)
-        .where(Draft.post_id == post.id, DepartmentRequest.state.in_(("open", "answered")))
+        .where(same_work(post), DepartmentRequest.state.in_(("open", "answered")))
         .order_by(DepartmentRequest.id.desc())
     ):
         if request.department.code != plan.department.code:
@@ -164,12 +247,12 @@ def department_work(session: Session, post: Post, plan: DraftPlan) -> Department
 
 
 def holding_reply_given(session: Session, post: Post) -> bool:
-    """Whether the owner already has (or is about to get) a holding reply for this post."""
+    """Whether the owner already has (or is about to get) a holding reply for this matter."""
     return (
         session.scalar(
             select(Draft.id)
             .where(
-                Draft.post_id == post.id,
+                same_work(post),
                 Draft.style == "holding",
                 Draft.state.in_((APPROVED, PUBLISHING, PUBLISHED)),
             )
@@ -186,16 +269,22 @@ def add_holding_reply(
     owner already has one for this post; returns its id, if written."""
     if not plan.holding or holding_reply_given(session, post):
         return []
-    holding = queue.write_draft(
+    case = session.get(Case, waiting.case_id) if waiting.case_id else None
+    holding = drafts.write_draft(
         session,
         post,
-        plan.holding,
+        addressed(session, case, post, plan.holding) if case else plan.holding,
         actor=actor,
         style="holding",
         reason="等待专业部门答复期间的告知回复",
         label=plan.label,
+        case_id=waiting.case_id,
     )
-    holding.context, holding.department_id = waiting.context, waiting.department_id
+    context = json.loads(waiting.context or "{}")
+    if case is not None:
+        context["body"] = plan.holding
+    holding.context = json.dumps(context, ensure_ascii=False)
+    holding.department_id = waiting.department_id
     return [holding.id]
 
 
@@ -217,6 +306,12 @@ def replace_drafts(
     now = now or utcnow()
     carried = department_work(session, post, plan)
     forum_changes.supersede_open_drafts(session, post, reason, actor=actor, keep_request=carried)
+    case = session.get(Case, post.case_id) if post.case_id else None
+    if case is not None:
+        # The whole case is redrafted: its other replies in progress go too.
+        forum_changes.supersede_case_drafts(
+            session, case.id, reason, actor=actor, keep_request=carried
+        )
     if carried is None:
         return store_plan(session, post, plan, classification, departments, now)
     assert plan.department is not None and plan.text is not None
@@ -224,14 +319,15 @@ def replace_drafts(
         text = drafter.with_department_answer(
             post_view(post), plan.label, carried.answer or "", plan.department
         )
+        body = text
         state, why = PENDING_APPROVAL, f"原帖已编辑，沿用{plan.department.name}已给出的答复"
     else:
-        text, state = plan.text, AWAITING_SPECIALIST
+        text, state, body = plan.text, AWAITING_SPECIALIST, plan.text
         why = f"原帖已编辑，仍等待{plan.department.name}答复（沿用原请求 #{carried.id}）"
-    draft = queue.write_draft(
+    draft = drafts.write_draft(
         session,
         post,
-        text,
+        addressed(session, case, post, text) if case else text,
         actor=actor,
         style=plan.style,
         kind=plan.kind,
@@ -239,107 +335,12 @@ def replace_drafts(
         reason=why,
         label=plan.label,
         due_at=carried.due_at if state == PENDING_APPROVAL else None,
+        case_id=case.id if case else None,
     )
-    draft.context = plan_context(plan, classification)
+    draft.context = plan_context(plan, classification, body=body if case else None)
     draft.department_id = carried.department_id
     carried.draft_id = draft.id
     ids = [draft.id]
     if state == AWAITING_SPECIALIST:
         ids += add_holding_reply(session, post, plan, draft, actor)
     return ids
-
-
-def answered_since(session: Session, post: Post, followup: FollowUp) -> bool:
-    """Whether another reply to the post was published after the promise was made."""
-    return (
-        session.scalar(
-            select(Draft.id)
-            .where(
-                Draft.post_id == post.id,
-                Draft.state == "published",
-                Draft.id != followup.draft_id,
-                Draft.published_at > followup.created_at,
-            )
-            .limit(1)
-        )
-        is not None
-    )
-
-
-@dataclass
-class DraftingJob:
-    sessions: sessionmaker[Session]
-    drafter: Drafter
-    batch_size: int = 100
-
-    def run_once(self) -> int:
-        """Draft up to ``batch_size`` labelled posts; returns how many posts were handled."""
-        with self.sessions() as session:
-            departments = sync_departments(session, self.drafter.resources.departments)
-            posts = waiting(session, LABELLED, self.batch_size)
-            done = 0
-            now = utcnow()
-            for post in posts:
-                if not advance(session, post, LABELLED, DRAFTED):
-                    continue
-                label = latest_classification(session, post.id)
-                if label is None:
-                    continue
-                # An edited post is drafted again: what was drafted for the old text goes.
-                plan = self.drafter.plan(post_view(post), label.label)
-                replace_drafts(
-                    session,
-                    post,
-                    plan,
-                    label,
-                    departments,
-                    drafter=self.drafter,
-                    reason="原帖已编辑，已按新内容重新起草",
-                    now=now,
-                )
-                done += 1
-            session.commit()
-        if done:
-            log.info("drafted replies for %d post(s)", done)
-        return done
-
-
-@dataclass
-class FollowUpJob:
-    """When a promise falls due, a follow-up draft for its topic goes to the queue."""
-
-    sessions: sessionmaker[Session]
-    drafter: Drafter
-
-    def run_once(self) -> int:
-        with self.sessions() as session:
-            due = session.scalars(
-                select(FollowUp)
-                .where(FollowUp.state == "open", FollowUp.due_at <= utcnow())
-                .order_by(FollowUp.due_at)
-                .limit(50)
-            ).all()
-            for followup in due:
-                post = followup.post
-                if answered_since(session, post, followup):
-                    followup.state = "closed"  # a later published reply kept the promise
-                    continue
-                current = latest_classification(session, post.id)
-                label = current.label if current else "service"
-                promised_on = f"{followup.created_at.astimezone(LOCAL_TZ):%m月%d日}".lstrip("0")
-                text = self.drafter.followup(post_view(post), label, followup.promise, promised_on)
-                draft = queue.write_draft(
-                    session,
-                    post,
-                    text,
-                    actor=ACTOR,
-                    style="followup",
-                    reason=f"承诺到期：{followup.excerpt}",
-                    due_at=followup.due_at,
-                    label=label,
-                )
-                followup.state, followup.followup_draft_id = "drafted", draft.id
-            session.commit()
-        if due:
-            log.info("drafted %d follow-up(s) for promises that fell due", len(due))
-        return len(due)

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from forumbot.review import audit, limits
+from forumbot.review import limits
 from forumbot.review.errors import ReviewError
 from forumbot.review.states import (
     APPROVED,
@@ -22,6 +22,7 @@ from forumbot.review.states import (
     PUBLISHING,
     STATE_NAMES_ZH,
 )
+from forumbot.storage import audit
 from forumbot.storage.models import Draft, Post, utcnow
 from forumbot.textsafety import neutralise
 
@@ -78,6 +79,7 @@ def write_draft(
     reason: str | None = None,
     due_at: datetime | None = None,
     label: str | None = None,
+    case_id: int | None = None,
 ) -> Draft:
     """Put a new draft for ``post`` in the queue, due by ``due_at`` (default: the first-reply
     target counted from when the owner posted)."""
@@ -96,6 +98,7 @@ def write_draft(
         state=state,
         post_version=post.version,
         created_by=actor,
+        case_id=case_id,
     )
     session.add(draft)
     session.flush()
@@ -107,7 +110,12 @@ def write_draft(
         action="create",
         to_state=state,
         reason=reason,
-        details={"post": post.forum_post_id, "post_version": post.version, "style": style},
+        details={
+            "post": post.forum_post_id,
+            "post_version": post.version,
+            "style": style,
+            "case": case_id,
+        },
     )
     return draft
 

@@ -1,0 +1,321 @@
+"""File a labelled post into its topic's cases, and do what its role asks of the case.
+
+This is where the "one reply in progress per case" rule lives: an opener gets the case's
+draft; the owner's follow-up redoes that draft (or reopens an answered case with one new
+reply that quotes it); a neighbour's "+1" is counted and acknowledged in the draft; chatter
+is recorded; abuse still goes to the moderators.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forumbot.cases import incidents, roles
+from forumbot.cases.drafts import first_reply_due
+from forumbot.cases.forum_changes import supersede
+from forumbot.cases.states import ACTIVE, CLOSED, OPEN, REPLIED
+from forumbot.cases.writing import (
+    addressed,
+    case_view,
+    open_reply,
+    post_view,
+    replace_drafts,
+    store_plan,
+)
+from forumbot.drafting.engine import Drafter
+from forumbot.review.states import AWAITING_SPECIALIST, FAILED, PENDING_APPROVAL
+from forumbot.storage import audit
+from forumbot.storage.models import Case, Classification, Department, Post
+
+log = logging.getLogger(__name__)
+ACTOR = "system:cases"
+# Words that say the matter was raised before: the case goes to the top of the queue.
+REPEAT_WORDS = (
+    "报修了",
+    "第二次",
+    "第三次",
+    "又一次",
+    "多次反映",
+    "多次投诉",
+    "多次报修",
+    "反映过",
+    "说过",
+    "好几次",
+    "再次反映",
+    "一直没人",
+    "还是没人",
+)
+# The owner says the matter is settled.
+SOLVED_WORDS = (
+    "已经解决",
+    "已解决",
+    "修好了",
+    "已经好了",
+    "问题解决了",
+    "处理好了",
+    "不用了",
+    "搞定了",
+    "已修复",
+)
+MATTER_CHARS = 60
+
+
+def topic_cases(session: Session, topic_id: int) -> list[Case]:
+    return list(session.scalars(select(Case).where(Case.topic_id == topic_id).order_by(Case.id)))
+
+
+def _facts(post: Post) -> roles.PostFacts:
+    return roles.PostFacts(post.username, post.raw, post.post_number, post.reply_to_post_number)
+
+
+def says_repeat(text: str) -> bool:
+    return any(word in text for word in REPEAT_WORDS)
+
+
+def says_solved(text: str) -> bool:
+    return any(word in text for word in SOLVED_WORDS)
+
+
+def _matter(post: Post) -> str:
+    title = (post.topic_title or "").strip()
+    if title and post.post_number <= 1:
+        return title[:MATTER_CHARS]
+    text = " ".join(post.raw.split())
+    return text[:MATTER_CHARS] + ("…" if len(text) > MATTER_CHARS else "")
+
+
+def _note(session: Session, case: Case | None, action: str, post: Post, reason: str) -> None:
+    if case is None:
+        return
+    audit.record(
+        session,
+        actor=ACTOR,
+        entity_type="case",
+        entity_id=case.id,
+        action=action,
+        to_state=case.state,
+        reason=reason,
+        details={"post": post.forum_post_id, "post_number": post.post_number},
+    )
+
+
+def _attach(post: Post, role: str, case: Case | None) -> None:
+    post.case_role = role
+    post.case_id = case.id if case is not None else None
+
+
+def open_case(session: Session, post: Post, label: str, now: datetime, reason: str) -> Case:
+    earlier = session.scalars(
+        select(Case).where(Case.owner == post.username, Case.id.is_not(None))
+    ).all()
+    case = Case(
+        topic_id=post.topic_id,
+        owner=post.username,
+        opening_post_id=post.id,
+        label=label,
+        state=OPEN,
+        opened_at=post.forum_created_at or now,
+        due_at=first_reply_due(post),
+        matter=_matter(post),
+        place=incidents.place_of(f"{post.topic_title or ''} {post.raw}"),
+        repeat=says_repeat(post.raw)
+        or any(c.label == label and c.topic_id != post.topic_id for c in earlier),
+    )
+    session.add(case)
+    session.flush()
+    _attach(post, roles.OPENER, case)
+    _note(session, case, "case_opened", post, reason)
+    incidents.consider(session, case, now)
+    return case
+
+
+def file_post(
+    session: Session,
+    post: Post,
+    label: Classification,
+    drafter: Drafter,
+    departments: dict[str, Department],
+    now: datetime,
+) -> list[int]:
+    """File a newly labelled (or relabelled) post and write what its role needs; returns the
+    ids of the drafts written."""
+    if post.case_role in (roles.OPENER, roles.UPDATE) and post.case_id is not None:
+        return _refile(session, post, label, drafter, departments, now)
+    cases = topic_cases(session, post.topic_id)
+    numbers = dict(
+        session.execute(
+            select(Post.post_number, Post.case_id).where(
+                Post.topic_id == post.topic_id, Post.case_id.is_not(None), Post.id != post.id
+            )
+        ).all()
+    )
+    filing = roles.decide(
+        _facts(post),
+        label.label,
+        [roles.TopicCase(c.id, c.owner, 1) for c in cases if c.opening_post_id != post.id],
+        numbers,
+    )
+    target = session.get(Case, filing.case_id) if filing.case_id is not None else None
+    if filing.role == roles.OPENER:
+        open_case(session, post, label.label, now, filing.reason)
+        plan = drafter.plan(post_view(post), label.label)
+        return store_plan(session, post, plan, label, departments, now)
+    if filing.role == roles.UPDATE and target is not None:
+        _attach(post, roles.UPDATE, target)
+        return owner_update(session, target, post, label, drafter, departments, now)
+    _attach(post, filing.role, target)
+    _note(session, target, f"post_{filing.role}", post, filing.reason)
+    if filing.role == roles.SUPPORTER and target is not None:
+        readdress(session, target, drafter)
+    if filing.role == roles.ABUSE:
+        plan = drafter.plan(post_view(post), "abuse")
+        return store_plan(session, post, plan, label, departments, now)
+    return []
+
+
+def _refile(
+    session: Session,
+    post: Post,
+    label: Classification,
+    drafter: Drafter,
+    departments: dict[str, Department],
+    now: datetime,
+) -> list[int]:
+    """An opener or update edited on the forum or relabelled by a person: redo the case."""
+    case = session.get(Case, post.case_id)
+    assert case is not None
+    if post.case_role == roles.UPDATE:
+        return owner_update(session, case, post, label, drafter, departments, now)
+    if label.label not in roles.VALID_LABELS:
+        case.label = label.label
+        replace = drafter.plan(post_view(post), label.label)
+        ids = replace_drafts(
+            session,
+            post,
+            replace,
+            label,
+            departments,
+            drafter=drafter,
+            reason="重新分类为无效内容",
+            now=now,
+        )
+        if case.state in ACTIVE:
+            case.state, case.closed_at = CLOSED, now
+            _note(session, case, "case_closed", post, "开帖内容重新分类为无效内容")
+        return ids
+    case.label = label.label
+    if case.state == CLOSED and case.answered_at is None:
+        case.state, case.closed_at = OPEN, None
+    view = case_view(session, case)
+    plan = drafter.plan(view, label.label)
+    return replace_drafts(
+        session,
+        post,
+        plan,
+        label,
+        departments,
+        drafter=drafter,
+        reason="原帖已编辑或重新分类，已按新内容重新起草",
+        now=now,
+    )
+
+
+def owner_update(
+    session: Session,
+    case: Case,
+    post: Post,
+    label: Classification,
+    drafter: Drafter,
+    departments: dict[str, Department],
+    now: datetime,
+) -> list[int]:
+    """The owner wrote again. Settled: the case is resolved. A reply still being written:
+    it is redone with what they added. Already answered: the case reopens with one reply."""
+    if says_solved(post.raw) and not says_repeat(post.raw):
+        return _owner_says_solved(session, case, post, now)
+    draft = open_reply(session, case)
+    if draft is not None and draft.state in (PENDING_APPROVAL, FAILED):
+        _note(session, case, "owner_update", post, "楼主补充了情况，回复草稿已按新内容重写")
+        return redo_open_draft(session, case, draft, post, label, drafter, departments, now)
+    if draft is not None and draft.state == AWAITING_SPECIALIST:
+        context = json.loads(draft.context or "{}")
+        context.setdefault("notes", []).append(f"楼主在 {post.post_number} 楼补充了情况")
+        draft.context = json.dumps(context, ensure_ascii=False)
+        _note(session, case, "owner_update", post, "楼主补充了情况，已告知专业部门")
+        return []
+    if case.state in REPLIED:
+        case.reopened += 1
+        case.repeat = case.repeat or case.reopened >= 2 or says_repeat(post.raw)
+        case.state, case.outcome, case.closed_at = OPEN, None, None
+        case.due_at = first_reply_due(post)
+        _note(session, case, "case_reopened", post, "楼主在答复后再次发帖，案件重新打开")
+    else:
+        _note(session, case, "owner_update", post, "楼主补充了情况")
+    use = label.label if label.label in roles.VALID_LABELS else (case.label or "service")
+    plan = drafter.plan(post_view(post), use)
+    return store_plan(session, post, plan, label, departments, now)
+
+
+def redo_open_draft(session, case, draft, post, label, drafter, departments, now) -> list[int]:  # type: ignore[no-untyped-def]
+    """Rewrite the case's waiting draft with the owner's addition, unless a person already
+    wrote in it: then their text stays, and the draft says what the owner added."""
+    if audit.is_person(draft.created_by) or _edited_by_person(session, draft.id):
+        context = json.loads(draft.context or "{}")
+        context.setdefault("notes", []).append(
+            f"楼主在 {post.post_number} 楼补充了情况，请核对草稿是否仍然合适"
+        )
+        draft.context = json.dumps(context, ensure_ascii=False)  # a new revision
+        return []
+    opener = case.opening_post
+    use = label.label if label.label in roles.VALID_LABELS else (case.label or "service")
+    plan = drafter.plan(case_view(session, case), use, style=draft.style)
+    return replace_drafts(
+        session,
+        opener,
+        plan,
+        label,
+        departments,
+        drafter=drafter,
+        reason=f"楼主在 {post.post_number} 楼补充了情况，已按新内容重写",
+        now=now,
+    )
+
+
+def _edited_by_person(session: Session, draft_id: int) -> bool:
+    return any(e.action == "edit" for e in audit.history(session, draft_id))
+
+
+def _owner_says_solved(session: Session, case: Case, post: Post, now: datetime) -> list[int]:
+    draft = open_reply(session, case)
+    reason = f"楼主在 {post.post_number} 楼表示问题已解决"
+    if draft is not None and draft.state in (PENDING_APPROVAL, AWAITING_SPECIALIST, FAILED):
+        supersede(session, draft, reason, actor=ACTOR, action="case_resolved")
+    case.state, case.outcome, case.closed_at = "resolved", "resolved", now
+    _note(session, case, "case_resolved", post, reason)
+    return []
+
+
+def readdress(session: Session, case: Case, drafter: Drafter) -> bool:
+    """A neighbour joined: the case's waiting draft names them, if no person has touched it
+    and nobody has it open right now."""
+    draft = open_reply(session, case)
+    if draft is None or draft.state != PENDING_APPROVAL or draft.claimed_by:
+        return False
+    if audit.is_person(draft.created_by) or _edited_by_person(session, draft.id):
+        return False
+    body = json.loads(draft.context or "{}").get("body")
+    if not body:
+        return False
+    text = addressed(session, case, draft.post, body)
+    if text == draft.text:
+        return False
+    draft.text = text
+    return True
+
+
+__all__ = ["file_post", "open_case", "owner_update", "readdress", "topic_cases"]

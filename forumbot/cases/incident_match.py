@@ -1,0 +1,108 @@
+"""Whether two cases are one matter at one place: a pure decision, no storage.
+
+An incident groups cases from different owners (often in different topics) about the same
+fault at the same place within a window of time: "地库又淹了" from four owners of one
+community. The place is the community (and building) named in the title or text; the matter
+is the fault words they share, or, failing those, how alike the texts are.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from forumbot.classify.normalize import clean, to_simplified
+
+COMMUNITY = re.compile(
+    r"([\u4e00-\u9fff]{2,6}?(?:小区|家园|花园|公馆|公寓|广场|名邸|雅居|山庄|新村|新城|华庭|"
+    r"苑|园|府|庭|湾|郡|里|城))"
+)
+BUILDING = re.compile(r"(\d{1,3}|[一二三四五六七八九十]{1,3})\s*(?:栋|号楼|幢|座)")
+# Words that are not a community even though they end like one.
+NOT_PLACES = frozenset({"花园", "家园", "公园", "小区", "校园", "乐园", "庭院", "城市"})
+# Faults, each a family of words owners use for it.
+FAULTS: dict[str, tuple[str, ...]] = {
+    "flooding": ("淹", "积水", "倒灌", "进水", "泡水"),
+    "leak": ("漏水", "渗水", "滴水", "渗漏", "水渍"),
+    "water_supply": ("停水", "水压", "没水", "水小", "供水"),
+    "power": ("停电", "跳闸", "断电", "没电"),
+    "lift": ("电梯", "困人", "梯"),
+    "gas": ("燃气", "煤气", "天然气"),
+    "heating": ("暖气", "供暖", "地暖"),
+    "noise": ("噪音", "噪声", "吵"),
+    "smell": ("异味", "臭味", "臭"),
+    "crack": ("裂缝", "开裂", "空鼓"),
+    "access": ("门禁", "道闸", "刷卡"),
+    "parking": ("车位", "停车", "地库", "车库"),
+    "delivery": ("交房", "延期", "逾期"),
+    "certificate": ("房产证", "不动产证", "办证"),
+}
+MIN_SIMILARITY = 0.35
+
+
+@dataclass(frozen=True)
+class CaseText:
+    """What the match needs of a case."""
+
+    id: int
+    owner: str
+    topic_id: int
+    label: str | None
+    text: str
+    opened_at: datetime
+
+
+def place_of(text: str) -> str | None:
+    """The community named in ``text`` (with the building, if one is named)."""
+    plain = to_simplified(clean(text))
+    community = next(
+        (m for m in COMMUNITY.findall(plain) if m not in NOT_PLACES and len(m) >= 3), None
+    )
+    if community is None:
+        return None
+    building = BUILDING.search(plain)
+    return f"{community}{building.group(1)}栋" if building else community
+
+
+def community_of(place: str | None) -> str | None:
+    return None if place is None else re.sub(r"(\d{1,3}|[一二三四五六七八九十]{1,3})栋$", "", place)
+
+
+def faults_of(text: str) -> frozenset[str]:
+    plain = to_simplified(clean(text))
+    return frozenset(name for name, words in FAULTS.items() if any(w in plain for w in words))
+
+
+def _bigrams(text: str) -> Counter[str]:
+    plain = re.sub(r"[^\u4e00-\u9fff0-9a-z]", "", to_simplified(clean(text)).lower())
+    return Counter(plain[i : i + 2] for i in range(len(plain) - 1))
+
+
+def similarity(a: str, b: str) -> float:
+    """Cosine similarity of character bigrams (0..1)."""
+    x, y = _bigrams(a), _bigrams(b)
+    dot = sum(x[k] * y[k] for k in x.keys() & y.keys())
+    norm = math.sqrt(sum(v * v for v in x.values())) * math.sqrt(sum(v * v for v in y.values()))
+    return dot / norm if norm else 0.0
+
+
+def same_matter(a: CaseText, b: CaseText, window: timedelta) -> bool:
+    """Two owners' cases on one matter at one place, close enough in time."""
+    if a.owner.casefold() == b.owner.casefold() or abs(a.opened_at - b.opened_at) > window:
+        return False
+    place_a, place_b = community_of(place_of(a.text)), community_of(place_of(b.text))
+    if place_a is None or place_a != place_b:
+        return False
+    shared = faults_of(a.text) & faults_of(b.text)
+    if shared - {"parking", "lift"}:
+        return True  # parking/lift alone name a place in the building, not a fault
+    return similarity(a.text, b.text) >= MIN_SIMILARITY
+
+
+def spike(opened: list[datetime], now: datetime, count: int, hours: float) -> bool:
+    """Whether ``count`` or more cases of one incident opened in the last ``hours``."""
+    since = now - timedelta(hours=hours)
+    return sum(1 for t in opened if t >= since) >= count

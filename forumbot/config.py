@@ -115,6 +115,17 @@ SCHEMA: dict[str, dict[str, Key]] = {
             float, 0.3, "Knowledge-base similarity needed to answer an inquiry directly.", 0
         ),
     },
+    "cases": {
+        "incident_window_hours": Key(
+            float, 72.0, "Cases this close in time may form one incident.", 1
+        ),
+        "spike_count": Key(int, 3, "This many cases of one incident raise a spike alert...", 2),
+        "spike_hours": Key(float, 6.0, "...when they opened within this many hours.", 0.1),
+        "satisfaction_after_days": Key(
+            int, 3, "Working days after our answer before asking whether it is solved.", 0
+        ),
+        "silence_days": Key(int, 7, "Days without the owner's answer before a case is closed.", 1),
+    },
     "console": {
         "host": Key(str, "127.0.0.1", "Address the console and webhook listen on."),
         "port": Key(int, 8080, "Port the console and webhook listen on.", 1),

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from forumbot import workcalendar
+from forumbot.cases import incidents
 from forumbot.cases.jobs import DraftingJob, FollowUpJob
 from forumbot.classify.classifier import Classifier
 from forumbot.classify.labeller import Labeller
@@ -121,6 +122,11 @@ def _assemble(
 def configure_calendar(settings: Settings) -> None:
     """Hand the admin's extra holidays and working days to the one calendar (once, at start)."""
     workcalendar.configure(settings["calendar.extra_holidays"], settings["calendar.extra_workdays"])
+    incidents.configure(
+        settings["cases.incident_window_hours"],
+        settings["cases.spike_count"],
+        settings["cases.spike_hours"],
+    )
 
 
 def make_labeller(settings: Settings, sessions: sessionmaker[Session]) -> Labeller | None:

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forumbot.cases import incidents, roles
+from forumbot.cases import incidents, lifecycle, roles
 from forumbot.cases.drafts import first_reply_due
 from forumbot.cases.forum_changes import supersede
 from forumbot.cases.states import ACTIVE, CLOSED, OPEN, REPLIED
@@ -236,6 +236,8 @@ def owner_update(
 ) -> list[int]:
     """The owner wrote again. Settled: the case is resolved. A reply still being written:
     it is redone with what they added. Already answered: the case reopens with one reply."""
+    if lifecycle.owner_answered_satisfaction(session, case, post, now):
+        return []  # their answer to "is it solved?" decided the case
     if says_solved(post.raw) and not says_repeat(post.raw):
         return _owner_says_solved(session, case, post, now)
     draft = open_reply(session, case)

@@ -27,6 +27,12 @@ SPIKE_HOURS = 6.0
 place_of = incident_match.place_of
 
 
+def configure(window_hours: float, spike_count: int, spike_hours: float) -> None:
+    """Take the ``[cases]`` settings once at start (the bot and the console both call it)."""
+    global WINDOW_HOURS, SPIKE_COUNT, SPIKE_HOURS
+    WINDOW_HOURS, SPIKE_COUNT, SPIKE_HOURS = window_hours, spike_count, spike_hours
+
+
 def _text(case: Case) -> CaseText:
     post = case.opening_post
     return CaseText(
@@ -63,12 +69,15 @@ def consider(
     case: Case,
     now: datetime,
     *,
-    window_hours: float = WINDOW_HOURS,
-    spike_count: int = SPIKE_COUNT,
-    spike_hours: float = SPIKE_HOURS,
+    window_hours: float | None = None,
+    spike_count: int | None = None,
+    spike_hours: float | None = None,
 ) -> Incident | None:
     """Group a newly opened case with an earlier case on the same matter at the same place,
     if there is one; returns the incident it joined."""
+    window_hours = WINDOW_HOURS if window_hours is None else window_hours
+    spike_count = SPIKE_COUNT if spike_count is None else spike_count
+    spike_hours = SPIKE_HOURS if spike_hours is None else spike_hours
     if case.place is None:
         return None
     window = timedelta(hours=window_hours)

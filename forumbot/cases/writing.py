@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
@@ -38,21 +37,11 @@ from forumbot.storage.models import (
     utcnow,
 )
 from forumbot.storage.upsert import insert_ignoring_duplicates
+from forumbot.workcalendar import BEIJING, working_days_from
 
 log = logging.getLogger(__name__)
 ACTOR = "system:drafter"
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-
-
-def working_days_from(now: datetime, days: int) -> datetime:
-    """End (18:00 local) of the ``days``-th working day after ``now``; weekends skipped."""
-    day = now.astimezone(LOCAL_TZ).date()
-    added = 0
-    while added < days:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            added += 1
-    return datetime.combine(day, time(18, 0), LOCAL_TZ).astimezone(UTC)
+LOCAL_TZ = BEIJING  # kept for callers that format local times
 
 
 def sync_departments(

@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 
 from forumbot import workcalendar
+from forumbot.cases import incidents
 from forumbot.config import Settings
 from forumbot.paths import CONFIG_DIR, CORPUS_DIR, MODELS_DIR, TEMPLATES_DIR
 
@@ -72,6 +73,11 @@ def create_app(
 
     # Due times and dates on the console count the same working days as the bot.
     workcalendar.configure(settings["calendar.extra_holidays"], settings["calendar.extra_workdays"])
+    incidents.configure(
+        settings["cases.incident_window_hours"],
+        settings["cases.spike_count"],
+        settings["cases.spike_hours"],
+    )
     app = Flask(__name__)
     app.url_map.converters["int"] = RowIdConverter  # before any route: ids that fit, else 404
     app.config.update(

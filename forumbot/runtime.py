@@ -25,7 +25,7 @@ from forumbot.classify.labeller import Labeller
 from forumbot.classify.persist import ModelError
 from forumbot.config import Settings
 from forumbot.discourse import DiscourseClient, DiscourseError
-from forumbot.drafting.engine import Drafter
+from forumbot.drafting.resource_store import ResourceStore
 from forumbot.intake.poller import Poller
 from forumbot.publish.publisher import Publisher
 from forumbot.storage.database import check_schema, make_engine, session_factory
@@ -105,8 +105,9 @@ def _assemble(
         reread=settings["publisher.reread_before_publish"],
         retry_delay=settings["publisher.retry_delay_seconds"],
     )
-    # config/ and reply_templates/ are checked at start
-    drafter = Drafter(kb_threshold=settings["drafting.kb_threshold"])
+    # config/ and reply_templates/ are checked at start, and re-read when an admin edits them
+    store = ResourceStore(kb_threshold=settings["drafting.kb_threshold"])
+    drafter = store.drafter()
     return Bot(
         engine,
         sessions,
@@ -114,8 +115,8 @@ def _assemble(
         poller,
         publisher,
         make_labeller(settings, sessions),
-        DraftingJob(sessions, drafter),
-        FollowUpJob(sessions, drafter),
+        DraftingJob(sessions, drafter, store=store),
+        FollowUpJob(sessions, drafter, store=store),
     )
 
 

@@ -13,6 +13,7 @@ from forumbot.cases import drafts, filing
 from forumbot.cases.writing import LOCAL_TZ, post_view, sync_departments
 from forumbot.classify.labeller import latest_classification
 from forumbot.drafting.engine import Drafter
+from forumbot.drafting.resource_store import ResourceStore
 from forumbot.storage.models import Draft, FollowUp, Post, utcnow
 from forumbot.storage.stages import DRAFTED, LABELLED, RECEIVED, advance, waiting
 
@@ -58,9 +59,14 @@ class DraftingJob:
     sessions: sessionmaker[Session]
     drafter: Drafter
     batch_size: int = 100
+    # When given, each round drafts from the store's current files (an admin's edit applies
+    # without a restart); ``drafter`` is then only the first version.
+    store: ResourceStore | None = None
 
     def run_once(self) -> int:
         """Draft up to ``batch_size`` labelled posts; returns how many posts were handled."""
+        if self.store is not None:
+            self.drafter = self.store.drafter()
         with self.sessions() as session:
             departments = sync_departments(session, self.drafter.resources.departments)
             posts = waiting(session, LABELLED, self.batch_size)
@@ -90,8 +96,11 @@ class FollowUpJob:
 
     sessions: sessionmaker[Session]
     drafter: Drafter
+    store: ResourceStore | None = None
 
     def run_once(self) -> int:
+        if self.store is not None:
+            self.drafter = self.store.drafter()
         with self.sessions() as session:
             due = session.scalars(
                 select(FollowUp)

@@ -64,6 +64,8 @@ class Drafter:
         self.resources = resources or load_resources()
         self.templates = templates or ReplyTemplates()
         self.kb = KnowledgeBase(self.resources.knowledge, kb_threshold)
+        # Which version of the files this drafter was built from (set by ResourceStore).
+        self.revision: str | None = None
 
     def context(self, post: PostView, label: str, department: Department | None) -> dict[str, Any]:
         contact = self.resources.contact

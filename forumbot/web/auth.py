@@ -91,17 +91,16 @@ def settings() -> Settings:
 
 
 def drafter() -> Drafter:
-    """A drafter over the files as they are now, so an admin's edit applies at once."""
-    from forumbot.drafting.engine import Drafter
-    from forumbot.drafting.resources import load_resources
-    from forumbot.drafting.templates import ReplyTemplates
+    """The drafter over the files as they are now (the same store the bot drafts from), so
+    an admin's edit applies at once, here and in the running bot."""
+    from forumbot.drafting.resource_store import ResourceStore
 
-    where = paths()
-    return Drafter(
-        resources=load_resources(where.config),
-        templates=ReplyTemplates(where.templates),
-        kb_threshold=settings()["drafting.kb_threshold"],
-    )
+    store = current_app.config.get("FORUMBOT_RESOURCES")
+    if store is None:
+        where = paths()
+        store = ResourceStore(where.config, where.templates, settings()["drafting.kb_threshold"])
+        current_app.config["FORUMBOT_RESOURCES"] = store
+    return store.drafter()
 
 
 @bp.before_app_request

@@ -30,7 +30,7 @@ from forumbot.cases.writing import (
 from forumbot.drafting.engine import Drafter
 from forumbot.review.states import AWAITING_SPECIALIST, FAILED, PENDING_APPROVAL
 from forumbot.storage import audit
-from forumbot.storage.models import Case, Classification, Department, Post
+from forumbot.storage.models import Case, Classification, Department, Draft, Post
 
 log = logging.getLogger(__name__)
 ACTOR = "system:cases"
@@ -290,6 +290,11 @@ def redo_open_draft(session, case, draft, post, label, drafter, departments, now
 
 def _edited_by_person(session: Session, draft_id: int) -> bool:
     return any(e.action == "edit" for e in audit.history(session, draft_id))
+
+
+def person_wrote_in(session: Session, draft: Draft) -> bool:
+    """Whether a person wrote or edited ``draft``: the bot then leaves its text alone."""
+    return audit.is_person(draft.created_by) or _edited_by_person(session, draft.id)
 
 
 def _owner_says_solved(session: Session, case: Case, post: Post, now: datetime) -> list[int]:

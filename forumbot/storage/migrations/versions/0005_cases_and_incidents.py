@@ -50,6 +50,14 @@ def _role(raw: str, label: str | None) -> str:
     return "chatter"
 
 
+def _add_reference(table: str, column: str, target: str, name: str) -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"ALTER TABLE {table} ADD COLUMN {column} INTEGER REFERENCES {target} (id)")
+        return
+    op.add_column(table, sa.Column(column, sa.Integer(), nullable=True))
+    op.create_foreign_key(name, table, target, [column], ["id"])
+
+
 def _schema() -> None:
     op.create_table(
         "incidents",
@@ -107,21 +115,17 @@ def _schema() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
     )
     op.create_index("ix_case_corrections_post_id", "case_corrections", ["post_id"])
-    with op.batch_alter_table("posts") as batch:
-        batch.add_column(sa.Column("case_id", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("case_role", sa.String(16), nullable=True))
-        batch.create_index("ix_posts_case_id", ["case_id"])
-    with op.batch_alter_table("drafts") as batch:
-        batch.add_column(sa.Column("case_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key("fk_drafts_case_id", "cases", ["case_id"], ["id"])
-        batch.create_index("ix_drafts_case_id", ["case_id"])
-    with op.batch_alter_table("department_requests") as batch:
-        batch.add_column(sa.Column("case_id", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("incident_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key("fk_requests_case_id", "cases", ["case_id"], ["id"])
-        batch.create_foreign_key("fk_requests_incident_id", "incidents", ["incident_id"], ["id"])
-        batch.create_index("ix_department_requests_case_id", ["case_id"])
-        batch.create_index("ix_department_requests_incident_id", ["incident_id"])
+    op.add_column("posts", sa.Column("case_id", sa.Integer(), nullable=True))
+    op.add_column("posts", sa.Column("case_role", sa.String(16), nullable=True))
+    op.create_index("ix_posts_case_id", "posts", ["case_id"])
+    # Columns that carry their foreign key. SQLite adds them in place (a batch rebuild of
+    # drafts would be refused: department requests and follow-ups point at it).
+    _add_reference("drafts", "case_id", "cases", "fk_drafts_case_id")
+    op.create_index("ix_drafts_case_id", "drafts", ["case_id"])
+    _add_reference("department_requests", "case_id", "cases", "fk_requests_case_id")
+    _add_reference("department_requests", "incident_id", "incidents", "fk_requests_incident_id")
+    op.create_index("ix_department_requests_case_id", "department_requests", ["case_id"])
+    op.create_index("ix_department_requests_incident_id", "department_requests", ["incident_id"])
 
 
 def _backfill() -> None:
@@ -191,47 +195,81 @@ def _backfill() -> None:
     _file_drafts(bind, roles, now)
 
 
+def _retire(
+    bind: sa.engine.Connection,
+    draft_id: int,
+    from_state: str,
+    reason: str,
+    details: dict,
+    now: datetime,
+) -> None:
+    """Supersede one draft the way the application would: state, revision, audit row, and
+    the department request that waited on it closed with the reason."""
+    bind.execute(
+        sa.text("UPDATE drafts SET state = 'superseded', revision = revision + 1 WHERE id = :id"),
+        {"id": draft_id},
+    )
+    bind.execute(
+        sa.text(
+            "INSERT INTO audit_log (at, actor, entity_type, entity_id, action, from_state,"
+            " to_state, reason, details) VALUES (:at, 'system:migration', 'draft', :id,"
+            " 'case_migration', :f, 'superseded', :r, :d)"
+        ),
+        {
+            "at": now,
+            "id": draft_id,
+            "f": from_state,
+            "r": reason,
+            "d": json.dumps(details, ensure_ascii=False),
+        },
+    )
+    bind.execute(
+        sa.text(
+            "UPDATE department_requests SET state = 'closed', closed_reason = :r"
+            " WHERE draft_id = :id AND state = 'open'"
+        ),
+        {"id": draft_id, "r": reason},
+    )
+
+
 def _file_drafts(
     bind: sa.engine.Connection, roles: dict[int, tuple[int | None, str]], now: datetime
 ) -> None:
-    drafts = bind.execute(sa.text("SELECT id, post_id, kind, state FROM drafts ORDER BY id")).all()
+    drafts = bind.execute(
+        sa.text("SELECT id, post_id, kind, state, style FROM drafts ORDER BY id")
+    ).all()
+    waiting: set[int] = set()  # cases that already keep one reply waiting for an agent
     for draft in drafts:
         case_id, role = roles.get(draft.post_id, (None, "chatter"))
-        if draft.kind == "reply" and case_id is not None:
-            bind.execute(
-                sa.text("UPDATE drafts SET case_id = :c WHERE id = :id"),
-                {"c": case_id, "id": draft.id},
+        if draft.kind != "reply" or case_id is None:
+            continue
+        bind.execute(
+            sa.text("UPDATE drafts SET case_id = :c WHERE id = :id"),
+            {"c": case_id, "id": draft.id},
+        )
+        open_states = ("pending_approval", "failed", "awaiting_specialist")
+        if role in ("supporter", "chatter") and draft.state in open_states:
+            _retire(
+                bind,
+                draft.id,
+                draft.state,
+                "迁移为案件：此帖是附议或旁人讨论，不再单独回复",
+                {"role": role},
+                now,
             )
-        if (
-            draft.kind == "reply"
-            and role in ("supporter", "chatter")
-            and draft.state
-            in (
-                "pending_approval",
-                "failed",
-            )
-        ):
-            reason = "迁移为案件：此帖是附议或旁人讨论，不再单独回复"
-            bind.execute(
-                sa.text(
-                    "UPDATE drafts SET state = 'superseded', revision = revision + 1 WHERE id = :id"
-                ),
-                {"id": draft.id},
-            )
-            bind.execute(
-                sa.text(
-                    "INSERT INTO audit_log (at, actor, entity_type, entity_id, action,"
-                    " from_state, to_state, reason, details) VALUES (:at, 'system:migration',"
-                    " 'draft', :id, 'case_migration', :f, 'superseded', :r, :d)"
-                ),
-                {
-                    "at": now,
-                    "id": draft.id,
-                    "f": draft.state,
-                    "r": reason,
-                    "d": json.dumps({"role": role}, ensure_ascii=False),
-                },
-            )
+        elif draft.state in ("pending_approval", "failed") and draft.style != "holding":
+            if case_id in waiting:
+                _retire(
+                    bind,
+                    draft.id,
+                    draft.state,
+                    "迁移为案件：同一案件只保留一条待审批回复，楼主的补充见案件页",
+                    {"role": role, "case": case_id},
+                    now,
+                )
+            else:
+                waiting.add(case_id)
+
     bind.execute(
         sa.text(
             "UPDATE department_requests SET case_id = (SELECT d.case_id FROM drafts d"

@@ -42,6 +42,25 @@ def demo_accounts(sessions: sessionmaker[Session]) -> None:
         session.commit()
 
 
+def case_summary(session: Session) -> str:
+    """One line: how many cases, replies waiting for an agent, incidents."""
+    from sqlalchemy import func
+
+    from forumbot.storage.models import Case, Incident
+
+    cases = session.scalar(select(func.count(Case.id))) or 0
+    waiting = (
+        session.scalar(
+            select(func.count(Draft.id)).where(
+                Draft.state == "pending_approval", Draft.kind == "reply"
+            )
+        )
+        or 0
+    )
+    incidents = session.scalar(select(func.count(Incident.id))) or 0
+    return f"—— 共 {cases} 个案件，{waiting} 条回复待审批，{incidents} 个多人事件 ——"
+
+
 @dataclass
 class Feed:
     """What the demo has already shown: posts seen through the pipeline, drafts published."""
@@ -50,6 +69,7 @@ class Feed:
     published: set[int] = field(default_factory=set)
 
     def show_new(self, sessions: sessionmaker[Session]) -> None:
+        from forumbot.cases.roles import ROLE_NAMES_ZH
         from forumbot.classify.labeller import latest_classification
         from forumbot.classify.labels import LABEL_NAMES_ZH
         from forumbot.review.states import STATE_NAMES_ZH
@@ -63,16 +83,18 @@ class Feed:
             ).all()
             for post in done:
                 label = latest_classification(session, post.id)
-                drafts = (
-                    "，".join(f"草稿#{d.id} {STATE_NAMES_ZH[d.state]}" for d in post.drafts)
-                    or "不回复"
-                )
+                drafts = "，".join(f"草稿#{d.id} {STATE_NAMES_ZH[d.state]}" for d in post.drafts)
+                role = ROLE_NAMES_ZH.get(post.case_role or "", "")
+                where = f"案件#{post.case_id} {role}" if post.case_id else role or "不回复"
                 tag = f"{LABEL_NAMES_ZH[label.label]} {label.confidence:.2f}" if label else "?"
                 first = " ".join(post.raw.split())[:28]
                 click.echo(
-                    f"  帖子 {post.forum_post_id:>5} [{tag}] {post.username}: {first} → {drafts}"
+                    f"  帖子 {post.forum_post_id:>5} [{tag}] {post.username}: {first} → {where}"
+                    + (f"，{drafts}" if drafts else "")
                 )
                 self.shown_posts.add(post.id)
+            if done:
+                click.echo(f"  {case_summary(session)}")
             published = session.scalars(
                 select(Draft).where(Draft.state == "published", Draft.id.not_in(self.published))
             )
@@ -139,6 +161,8 @@ forumbot 演示已启动 / demo running
   数据库 database:         {db}
 
 另开一个终端试试审批流程 (in another terminal, from this folder):
+  .venv/bin/forumbot cases list                               案件（一位业主在一个帖子里的诉求）
+  .venv/bin/forumbot incidents list                           多位业主反映的同一事件
   .venv/bin/forumbot queue list --state pending_approval     待审批的草稿
   .venv/bin/forumbot queue show <草稿号>                      原帖、标签、草稿和记录
   .venv/bin/forumbot queue approve <草稿号> --as 王小明        批准 → 几秒后发布到沙盒论坛

@@ -31,6 +31,8 @@ COMMANDS = {
     "draft": "forumbot.cli.draft:draft_cmd",
     "users": "forumbot.cli.users:users_group",
     "lint-reply": "forumbot.cli.lint:lint_reply_cmd",
+    "cases": "forumbot.cli.cases:cases_group",
+    "incidents": "forumbot.cli.cases:incidents_group",
 }
 
 

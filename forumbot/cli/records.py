@@ -30,6 +30,7 @@ def draft_query(state: str | None, limit: int | None) -> Select[Any]:
     query = (
         select(
             Draft.id,
+            Draft.case_id,
             Post.forum_post_id,
             Post.topic_id,
             Post.post_number,
@@ -51,12 +52,13 @@ def draft_query(state: str | None, limit: int | None) -> Select[Any]:
 
 
 def draft_records(session: Session, state: str | None, limit: int | None) -> Iterator[dict]:
-    """Drafts oldest first; ``case_id`` is null until cases exist."""
+    """Drafts oldest first; ``case_id`` is null for a draft outside any case (a moderation
+    proposal, a follow-up, a reply written by hand to a post no case holds)."""
     rows = session.execute(draft_query(state, limit).execution_options(yield_per=CHUNK))
     for row in rows:
         yield {
             "id": row.id,
-            "case_id": None,
+            "case_id": row.case_id,
             "forum_post_id": row.forum_post_id,
             "topic_id": row.topic_id,
             "post_number": row.post_number,

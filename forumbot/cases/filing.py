@@ -26,6 +26,7 @@ from forumbot.cases.writing import (
     post_view,
     replace_drafts,
     store_plan,
+    updates_view,
 )
 from forumbot.drafting.engine import Drafter
 from forumbot.review.states import AWAITING_SPECIALIST, FAILED, PENDING_APPROVAL
@@ -164,7 +165,7 @@ def file_post(
     if filing.role == roles.OPENER:
         open_case(session, post, label.label, now, filing.reason)
         plan = drafter.plan(post_view(post), label.label)
-        return store_plan(session, post, plan, label, departments, now)
+        return store_plan(session, post, plan, label, departments, now, drafter=drafter)
     if filing.role == roles.UPDATE and target is not None:
         _attach(post, roles.UPDATE, target)
         return owner_update(session, target, post, label, drafter, departments, now)
@@ -263,22 +264,35 @@ def owner_update(
     return store_plan(session, post, plan, label, departments, now)
 
 
-def redo_open_draft(session, case, draft, post, label, drafter, departments, now) -> list[int]:  # type: ignore[no-untyped-def]
+def redo_open_draft(
+    session: Session,
+    case: Case,
+    draft: Draft,
+    post: Post,
+    label: Classification,
+    drafter: Drafter,
+    departments: dict[str, Department],
+    now: datetime,
+) -> list[int]:
     """Rewrite the case's waiting draft with the owner's addition, unless a person already
     wrote in it: then their text stays, and the draft says what the owner added."""
-    if audit.is_person(draft.created_by) or _edited_by_person(session, draft.id):
+    if person_wrote_in(session, draft):
         context = json.loads(draft.context or "{}")
         context.setdefault("notes", []).append(
             f"楼主在 {post.post_number} 楼补充了情况，请核对草稿是否仍然合适"
         )
         draft.context = json.dumps(context, ensure_ascii=False)  # a new revision
         return []
-    opener = case.opening_post
+    # Until our first answer the reply answers the opening post (with the owner's additions);
+    # after a reopening it answers the owner's later posts and quotes the latest of them.
+    later = draft.post_id != case.opening_post_id
+    target = post if later else case.opening_post
+    view = updates_view(session, case, draft.post) if later else case_view(session, case)
     use = label.label if label.label in roles.VALID_LABELS else (case.label or "service")
-    plan = drafter.plan(case_view(session, case), use, style=draft.style)
+    plan = drafter.plan(view, use, style=draft.style)
     return replace_drafts(
         session,
-        opener,
+        target,
         plan,
         label,
         departments,
@@ -298,9 +312,17 @@ def person_wrote_in(session: Session, draft: Draft) -> bool:
 
 
 def _owner_says_solved(session: Session, case: Case, post: Post, now: datetime) -> list[int]:
-    draft = open_reply(session, case)
+    """The owner says it is settled: nothing more is said to them on this matter, so every
+    reply not yet approved (the holding reply too) is retired and the department released."""
     reason = f"楼主在 {post.post_number} 楼表示问题已解决"
-    if draft is not None and draft.state in (PENDING_APPROVAL, AWAITING_SPECIALIST, FAILED):
+    for draft in session.scalars(
+        select(Draft)
+        .where(
+            Draft.case_id == case.id,
+            Draft.state.in_((PENDING_APPROVAL, AWAITING_SPECIALIST, FAILED)),
+        )
+        .order_by(Draft.id)
+    ):
         supersede(session, draft, reason, actor=ACTOR, action="case_resolved")
     case.state, case.outcome, case.closed_at = "resolved", "resolved", now
     _note(session, case, "case_resolved", post, reason)
@@ -308,21 +330,28 @@ def _owner_says_solved(session: Session, case: Case, post: Post, now: datetime) 
 
 
 def readdress(session: Session, case: Case, drafter: Drafter) -> bool:
-    """A neighbour joined: the case's waiting draft names them, if no person has touched it
-    and nobody has it open right now."""
-    draft = open_reply(session, case)
-    if draft is None or draft.state != PENDING_APPROVAL or draft.claimed_by:
-        return False
-    if audit.is_person(draft.created_by) or _edited_by_person(session, draft.id):
-        return False
-    body = json.loads(draft.context or "{}").get("body")
-    if not body:
-        return False
-    text = addressed(session, case, draft.post, body)
-    if text == draft.text:
-        return False
-    draft.text = text
-    return True
+    """A neighbour joined: the case's replies not yet approved (the reply in progress and the
+    holding reply) name them, where no person has touched the text and nobody has it open."""
+    changed = False
+    for draft in session.scalars(
+        select(Draft)
+        .where(
+            Draft.case_id == case.id,
+            Draft.kind == "reply",
+            Draft.state.in_((PENDING_APPROVAL, AWAITING_SPECIALIST)),
+        )
+        .order_by(Draft.id)
+    ):
+        if draft.claimed_by or person_wrote_in(session, draft):
+            continue
+        body = json.loads(draft.context or "{}").get("body")
+        if not body:
+            continue
+        text = addressed(session, case, draft.post, body)
+        if text != draft.text:
+            draft.text = text
+            changed = True
+    return changed
 
 
 __all__ = ["file_post", "open_case", "owner_update", "readdress", "topic_cases"]

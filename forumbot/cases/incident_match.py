@@ -21,6 +21,12 @@ COMMUNITY = re.compile(
     r"苑|园|府|庭|湾|郡|里|城))"
 )
 BUILDING = re.compile(r"(\d{1,3}|[一二三四五六七八九十]{1,3})\s*(?:栋|号楼|幢|座)")
+# What owners write just before a community's name and is never part of it ("我们翠湖花园",
+# "住在翠湖花园", "昨天下雨翠湖花园"): cut off, so that every owner names the place alike.
+LEADING = re.compile(
+    r"^.*(?:我们|我家|咱们|俺们|大家|本人|请问|问下|请教|想问|位于|昨天|昨晚|今天|今早|前天|"
+    r"最近|刚才|下雨|暴雨|大雨|业主|[的在住是了们我])"
+)
 # Words that are not a community even though they end like one.
 NOT_PLACES = frozenset({"花园", "家园", "公园", "小区", "校园", "乐园", "庭院", "城市"})
 # Faults, each a family of words owners use for it.
@@ -58,9 +64,8 @@ class CaseText:
 def place_of(text: str) -> str | None:
     """The community named in ``text`` (with the building, if one is named)."""
     plain = to_simplified(clean(text))
-    community = next(
-        (m for m in COMMUNITY.findall(plain) if m not in NOT_PLACES and len(m) >= 3), None
-    )
+    names = (LEADING.sub("", m) for m in COMMUNITY.findall(plain))
+    community = next((m for m in names if m not in NOT_PLACES and len(m) >= 3), None)
     if community is None:
         return None
     building = BUILDING.search(plain)

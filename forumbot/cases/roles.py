@@ -22,6 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from forumbot.classify.labels import VALID_LABELS as LABELS_VALID
+from forumbot.classify.normalize import to_simplified
 
 OPENER = "opener"
 UPDATE = "update"
@@ -43,9 +44,11 @@ VALID_LABELS = frozenset(LABELS_VALID)
 # the case it answers.
 ME_TOO = re.compile(
     r"\+\s*1|＋\s*1|同问|同求|同上|同感|(?<![屋楼吊封房山头置])顶+(?![楼层棚部上端])|\bdd+\b|\bup+\b|附议|蹲+|mark|"
-    r"我家也(?:是|一样|有|这样|遇到|出现)|我们?家?也(?:是|一样|遇到|出现了?)(?:这|同样|一样)?|"
+    r"坐等|关注|我家也(?:是|一样|有|这样|遇到|出现)|我们?家?也(?:是|一样|遇到|出现了?)(?:这|同样|一样)?|"
     r"俺家也|(?:一样|同样)的?(?:问题|情况)|我也(?:是|一样|遇到|想问|想知道)|求(?:解决|回复|答复)|"
-    r"支持楼主|楼主说的对|说的对|一样|\bme\s*too\b",
+    r"支持楼主|(?:楼上|楼主)?说[的得]对|(?<!不)(?:赞同|同意)(?:楼主|楼上|\+1)?|一样|\bme\s*too\b|"
+    # Cantonese, after the text is made simplified: 我哋都係咁 -> 我哋都系咁
+    r"(?:我|我哋|我家|我哋屋企|屋企)(?:都|也)系(?:咁|一样)?",
     re.IGNORECASE,
 )
 # Advice to the owner rather than a complaint of one's own.
@@ -93,7 +96,8 @@ class Filing:
 
 
 def _plain(raw: str) -> str:
-    text = unicodedata.normalize("NFKC", raw)
+    """The writer's own words, simplified: traditional posts (同問, 我家都係咁) read alike."""
+    text = to_simplified(unicodedata.normalize("NFKC", raw))
     text = re.sub(r"\[quote[^\]]*\].*?\[/quote\]", "", text, flags=re.S | re.I)
     text = re.sub(r"https?://\S+|@\w+", "", text)
     return text.strip()

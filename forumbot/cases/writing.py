@@ -16,17 +16,24 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from forumbot.cases import drafts, forum_changes
-from forumbot.drafting.addressing import Audience, address
-from forumbot.drafting.engine import Drafter, DraftPlan, PostView
+from forumbot.cases.views import (
+    addressed,
+    case_view,
+    open_reply,
+    post_view,
+    supporters_of,
+    updates_view,
+)
+from forumbot.drafting.engine import Drafter, DraftPlan
 from forumbot.drafting.resources import Department as ConfiguredDepartment
 from forumbot.review.states import (
     APPROVED,
     AWAITING_SPECIALIST,
-    FAILED,
     PENDING_APPROVAL,
     PUBLISHED,
     PUBLISHING,
 )
+from forumbot.storage import audit
 from forumbot.storage.models import (
     Case,
     Classification,
@@ -42,6 +49,19 @@ from forumbot.workcalendar import BEIJING, working_days_from
 log = logging.getLogger(__name__)
 ACTOR = "system:drafter"
 LOCAL_TZ = BEIJING  # kept for callers that format local times
+# Also what callers read of a case, kept importable from here.
+__all__ = [
+    "LOCAL_TZ",
+    "addressed",
+    "case_view",
+    "open_reply",
+    "post_view",
+    "replace_drafts",
+    "store_plan",
+    "supporters_of",
+    "sync_departments",
+    "updates_view",
+]
 
 
 def sync_departments(
@@ -66,56 +86,6 @@ def sync_departments(
             row.name, row.response_days = dept.name, dept.response_days
     session.flush()
     return rows
-
-
-def post_view(post: Post) -> PostView:
-    return PostView(post.forum_post_id, post.raw, post.topic_title, post.post_number, post.username)
-
-
-def case_view(session: Session, case: Case) -> PostView:
-    """The case as the drafter should read it: the opening post and the owner's additions."""
-    opener = case.opening_post
-    updates = session.scalars(
-        select(Post.raw)
-        .where(Post.case_id == case.id, Post.case_role == "update", Post.deleted.is_(False))
-        .order_by(Post.post_number)
-    ).all()
-    raw = "\n\n".join([opener.raw, *updates])
-    return PostView(opener.forum_post_id, raw, opener.topic_title, opener.post_number, case.owner)
-
-
-def supporters_of(session: Session, case: Case) -> list[str]:
-    return list(
-        session.scalars(
-            select(Post.username)
-            .where(Post.case_id == case.id, Post.case_role == "supporter", Post.deleted.is_(False))
-            .order_by(Post.post_number)
-        )
-    )
-
-
-def addressed(session: Session, case: Case, post: Post, body: str) -> str:
-    """``body`` addressed to the case owner and its supporters; a reply to a later post of the
-    owner quotes it."""
-    quoted = None
-    if post.id != case.opening_post_id:
-        quoted = (post.username, post.post_number, post.topic_id, post.raw)
-    return address(body, Audience(case.owner, supporters_of(session, case), quoted))
-
-
-def open_reply(session: Session, case: Case) -> Draft | None:
-    """The case's reply in progress (not a holding reply): at most one at a time."""
-    return session.scalar(
-        select(Draft)
-        .where(
-            Draft.case_id == case.id,
-            Draft.kind == "reply",
-            Draft.state.in_((AWAITING_SPECIALIST, PENDING_APPROVAL, FAILED, APPROVED, PUBLISHING)),
-            (Draft.style.is_(None)) | (Draft.style != "holding"),
-        )
-        .order_by(Draft.id.desc())
-        .limit(1)
-    )
 
 
 def plan_context(
@@ -147,9 +117,12 @@ def store_plan(
     departments: dict[str, Department],
     now: datetime,
     note: str | None = None,
+    *,
+    drafter: Drafter | None = None,
 ) -> list[int]:
     """Write the plan's drafts (and department request, with the agent's ``note`` to the
-    department) for ``post``; returns draft ids."""
+    department) for ``post``; returns draft ids. Given the ``drafter``, a case whose incident
+    the department has answered already gets that answer at once instead of a new request."""
     if plan.kind == "none" or plan.text is None or plan.state is None:
         return []
     case = session.get(Case, post.case_id) if post.case_id and plan.kind == "reply" else None
@@ -175,6 +148,9 @@ def store_plan(
         case.department_id = dept.id
     if plan.state == "awaiting_specialist" and dept is not None:
         shared = incident_request(session, case)
+        answered = incident_answer(session, case) if drafter and shared is None else None
+        if answered is not None and drafter is not None and case is not None:
+            return _carry_answer(session, case, post, plan, draft, answered, drafter)
         if shared is not None:
             draft.department_id = shared.department_id  # one department for the incident
         else:
@@ -208,6 +184,56 @@ def incident_request(session: Session, case: Case | None) -> DepartmentRequest |
         .order_by(DepartmentRequest.id)
         .limit(1)
     )
+
+
+def incident_answer(session: Session, case: Case | None) -> DepartmentRequest | None:
+    """The department's latest answer to the case's incident: one more owner reporting the
+    same matter is given it, the department is not asked again."""
+    if case is None or case.incident_id is None:
+        return None
+    return session.scalar(
+        select(DepartmentRequest)
+        .where(
+            DepartmentRequest.incident_id == case.incident_id,
+            DepartmentRequest.state == "answered",
+        )
+        .order_by(DepartmentRequest.id.desc())
+        .limit(1)
+    )
+
+
+def _carry_answer(
+    session: Session,
+    case: Case,
+    post: Post,
+    plan: DraftPlan,
+    draft: Draft,
+    answered: DepartmentRequest,
+    drafter: Drafter,
+) -> list[int]:
+    """The incident's answer woven into the new member's reply, which goes to the agents."""
+    department = drafter.resources.departments.get(answered.department.code)
+    if department is None:  # the department left config: ask as usual
+        department = plan.department
+    assert department is not None
+    body = drafter.with_department_answer(
+        post_view(post), plan.label, answered.answer or "", department
+    )
+    draft.text = addressed(session, case, post, body)
+    context = json.loads(draft.context or "{}")
+    context["body"] = body
+    draft.context = json.dumps(context, ensure_ascii=False)
+    draft.department_id = answered.department_id
+    audit.move(
+        session,
+        draft,
+        PENDING_APPROVAL,
+        actor=ACTOR,
+        action="department_answer",
+        reason=f"{department.name}已就同一事件答复，沿用其答复",
+        details={"request": answered.id, "incident": answered.incident_id},
+    )
+    return [draft.id]
 
 
 def same_work(post: Post) -> ColumnElement[bool]:
@@ -302,7 +328,7 @@ def replace_drafts(
             session, case.id, reason, actor=actor, keep_request=carried
         )
     if carried is None:
-        return store_plan(session, post, plan, classification, departments, now)
+        return store_plan(session, post, plan, classification, departments, now, drafter=drafter)
     assert plan.department is not None and plan.text is not None
     if carried.state == "answered":
         text = drafter.with_department_answer(

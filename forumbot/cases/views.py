@@ -1,0 +1,85 @@
+"""What a case looks like to the drafter and to the people a reply speaks to: the posts the
+reply answers, the owner and the neighbours who joined, and the case's reply in progress."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forumbot.drafting.addressing import Audience, address
+from forumbot.drafting.engine import PostView
+from forumbot.review.states import (
+    APPROVED,
+    AWAITING_SPECIALIST,
+    FAILED,
+    PENDING_APPROVAL,
+    PUBLISHING,
+)
+from forumbot.storage.models import Case, Draft, Post
+
+
+def post_view(post: Post) -> PostView:
+    return PostView(post.forum_post_id, post.raw, post.topic_title, post.post_number, post.username)
+
+
+def case_view(session: Session, case: Case) -> PostView:
+    """The case as the drafter should read it: the opening post and the owner's additions."""
+    opener = case.opening_post
+    updates = session.scalars(
+        select(Post.raw)
+        .where(Post.case_id == case.id, Post.case_role == "update", Post.deleted.is_(False))
+        .order_by(Post.post_number)
+    ).all()
+    raw = "\n\n".join([opener.raw, *updates])
+    return PostView(opener.forum_post_id, raw, opener.topic_title, opener.post_number, case.owner)
+
+
+def updates_view(session: Session, case: Case, first: Post) -> PostView:
+    """The owner's posts from ``first`` on, as one text: what a reply after a reopening
+    answers (the opening post was answered already)."""
+    raws = session.scalars(
+        select(Post.raw)
+        .where(
+            Post.case_id == case.id,
+            Post.case_role == "update",
+            Post.deleted.is_(False),
+            Post.post_number >= first.post_number,
+        )
+        .order_by(Post.post_number)
+    ).all()
+    raw = "\n\n".join(raws) or first.raw
+    return PostView(first.forum_post_id, raw, first.topic_title, first.post_number, case.owner)
+
+
+def supporters_of(session: Session, case: Case) -> list[str]:
+    return list(
+        session.scalars(
+            select(Post.username)
+            .where(Post.case_id == case.id, Post.case_role == "supporter", Post.deleted.is_(False))
+            .order_by(Post.post_number)
+        )
+    )
+
+
+def addressed(session: Session, case: Case, post: Post, body: str) -> str:
+    """``body`` addressed to the case owner and its supporters; a reply to a later post of the
+    owner quotes it."""
+    quoted = None
+    if post.id != case.opening_post_id:
+        quoted = (post.username, post.post_number, post.topic_id, post.raw)
+    return address(body, Audience(case.owner, supporters_of(session, case), quoted))
+
+
+def open_reply(session: Session, case: Case) -> Draft | None:
+    """The case's reply in progress (not a holding reply): at most one at a time."""
+    return session.scalar(
+        select(Draft)
+        .where(
+            Draft.case_id == case.id,
+            Draft.kind == "reply",
+            Draft.state.in_((AWAITING_SPECIALIST, PENDING_APPROVAL, FAILED, APPROVED, PUBLISHING)),
+            (Draft.style.is_(None)) | (Draft.style != "holding"),
+        )
+        .order_by(Draft.id.desc())
+        .limit(1)
+    )

@@ -1,0 +1,135 @@
+"""What a post is to its topic's cases (forumbot.cases.roles), on a table of phrasings taken
+from real property forums, simplified and traditional (Cantonese too). Each label is the one
+the shipped classifier gives the text (a bare "顶" is ``empty``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from forumbot.cases import roles
+from forumbot.cases.roles import ABUSE, CHATTER, OPENER, SUPPORTER, UPDATE
+
+OWNER = "lin_xiaoyu"
+CASE = roles.TopicCase(1, OWNER, 1)
+SECOND = roles.TopicCase(2, "sun_lei", 6)
+
+NEIGHBOURS = [
+    # bumps and plain "me too"
+    ("顶", "empty", SUPPORTER),
+    ("顶顶顶", "empty", SUPPORTER),
+    ("顶一下，希望物业早点处理", "service", SUPPORTER),
+    ("+1", "empty", SUPPORTER),
+    ("+1+1+1", "empty", SUPPORTER),
+    ("＋１", "empty", SUPPORTER),
+    ("dd", "empty", SUPPORTER),
+    ("up", "empty", SUPPORTER),
+    ("👍👍", "empty", SUPPORTER),
+    ("同问", "empty", SUPPORTER),
+    ("同求", "empty", SUPPORTER),
+    ("同问，我家车也在地库", "planning", SUPPORTER),
+    ("附议", "empty", SUPPORTER),
+    ("蹲一个结果", "empty", SUPPORTER),
+    ("坐等物业回复", "empty", SUPPORTER),
+    ("我也遇到了", "empty", SUPPORTER),
+    ("一样一样", "empty", SUPPORTER),
+    ("我家也是，打了好几次都没人接", "engineering", SUPPORTER),
+    ("我家也是，车库B区全是水", "engineering", SUPPORTER),
+    ("同样的情况，我们楼也是", "engineering", SUPPORTER),
+    ("+1 我家也一样", "empty", SUPPORTER),
+    # bare agreement
+    ("说的对，物业太不负责任了", "service", SUPPORTER),
+    ("楼上说得对", "empty", SUPPORTER),
+    ("楼主说得对，支持", "empty", SUPPORTER),
+    ("赞同", "empty", SUPPORTER),
+    ("同意楼主", "empty", SUPPORTER),
+    # traditional Chinese and Cantonese
+    ("同問", "empty", SUPPORTER),
+    ("頂", "empty", SUPPORTER),
+    ("我家都係咁", "empty", SUPPORTER),
+    ("我哋都係咁", "empty", SUPPORTER),
+    ("我家也係", "empty", SUPPORTER),
+    ("我們家也是", "empty", SUPPORTER),
+    ("樓主說得對", "empty", SUPPORTER),
+    # advice and talk from bystanders
+    ("楼主可以去物业前台当面找经理，比打电话快", "property_management", CHATTER),
+    ("楼主可以直接打12345投诉，比找物业管用", "service", CHATTER),
+    ("建议直接找住建局，物业根本不管", "service", CHATTER),
+    ("物业经理换人了吧，之前那个还行", "property_management", CHATTER),
+    ("听说是排水泵坏了，去年也淹过一次", "unrelated", CHATTER),
+    ("樓主可以打12345投訴", "service", CHATTER),
+    # another owner's own, different matter
+    (
+        "我是5栋的，我家门口的路灯坏了两个月了，晚上回家黑漆漆的，报修也没人管",
+        "property_management",
+        OPENER,
+    ),
+    ("另外我想问一下，我们5栋的物业费今年怎么涨了这么多？每平米多少钱？", "inquiry", OPENER),
+    ("插个楼：我家2栋901的暖气不热，报修一周了没人来", "engineering", OPENER),
+    ("我家8棟1203的廚房天花板滲水，報修兩次都沒人來看", "engineering", OPENER),
+    # abuse from anyone
+    ("你们客服都是饭桶，一群废物", "abuse", ABUSE),
+]
+
+
+@pytest.mark.parametrize(("raw", "label", "role"), NEIGHBOURS)
+def test_a_neighbours_post_gets_the_role_a_person_would_give_it(raw, label, role):
+    filing = roles.decide(roles.PostFacts("zhao_gang", raw, 5), label, [CASE])
+    assert filing.role == role, f"{raw!r} ({label}) filed as {filing.role}: {filing.reason}"
+    if role in (SUPPORTER, CHATTER, ABUSE):
+        assert filing.case_id == CASE.id
+    else:
+        assert filing.case_id is None, "a different matter opens a case of its own"
+
+
+OWNER_AGAIN = [
+    ("补充一下，今天又打了五次，还是没人接", "service"),
+    ("又漏了，这次连客厅都湿了", "engineering"),
+    ("什么时候来修？", "empty"),
+    ("顶", "empty"),  # the owner bumping their own topic is still their case
+    ("已经解决了，谢谢", "property_management"),
+    ("什麼時候來修？", "inquiry"),
+]
+
+
+@pytest.mark.parametrize(("raw", "label"), OWNER_AGAIN)
+def test_the_owners_later_posts_update_their_case(raw, label):
+    filing = roles.decide(roles.PostFacts(OWNER, raw, 7), label, [CASE, SECOND])
+    assert (filing.role, filing.case_id) == (UPDATE, CASE.id)
+
+
+def test_the_owners_name_matches_whatever_its_case():
+    filing = roles.decide(roles.PostFacts("Lin_XiaoYu", "补充：照片在楼下", 7), "empty", [CASE])
+    assert (filing.role, filing.case_id) == (UPDATE, CASE.id)
+
+
+def test_a_second_owner_writing_again_updates_their_own_case():
+    facts = roles.PostFacts("sun_lei", "补充：是2单元门口那两盏", 13)
+    filing = roles.decide(facts, "property_management", [CASE, SECOND])
+    assert (filing.role, filing.case_id) == (UPDATE, SECOND.id)
+
+
+def test_a_reply_to_the_second_owner_supports_their_case():
+    numbers = {1: CASE.id, 6: SECOND.id, 7: SECOND.id}
+    for reply_to in (6, 7):
+        filing = roles.decide(
+            roles.PostFacts("he_ping", "+1", 9, reply_to), "empty", [CASE, SECOND], numbers
+        )
+        assert (filing.role, filing.case_id) == (SUPPORTER, SECOND.id)
+    plain = roles.decide(roles.PostFacts("he_ping", "+1", 9), "empty", [CASE, SECOND], numbers)
+    assert plain.case_id == CASE.id, "a +1 to nobody in particular supports the topic's case"
+
+
+def test_a_topic_without_a_case_waits_for_a_valid_post():
+    assert roles.decide(roles.PostFacts("a", "顶", 1), "empty", []).role == CHATTER
+    first = roles.decide(roles.PostFacts("a", "卫生间漏水一个月了", 2), "engineering", [])
+    assert (first.role, first.case_id) == (OPENER, None)
+    assert roles.decide(roles.PostFacts("a", "垃圾物业", 1), "abuse", []).role == ABUSE
+
+
+def test_quoting_the_opener_is_not_a_matter_of_ones_own():
+    quoted = (
+        '[quote="lin_xiaoyu, post:1, topic:9"]\n物业客服电话一直打不通，打了一上午都没人接，'
+        "有事根本找不到人\n[/quote]\n+1"
+    )
+    filing = roles.decide(roles.PostFacts("zhao_gang", quoted, 4), "service", [CASE])
+    assert filing.role == SUPPORTER

@@ -62,6 +62,7 @@ def create_app(
         departments,
         hardening,
         health,
+        incident_pages,
         models_admin,
         moderation,
         queue,
@@ -107,6 +108,7 @@ def create_app(
             departments.bp,
             moderation.bp,
             dashboard.bp,
+            incident_pages.bp,
             admin.bp,
             models_admin.bp,
         ):

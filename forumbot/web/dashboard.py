@@ -1,5 +1,6 @@
-"""The dashboard: posts by label and day, drafts by state, response times against the targets,
-overdue promises and the share of replies that sent the owner to a one-to-one channel."""
+"""The dashboard: incident spikes and open incidents, posts by label and day, drafts by state,
+response times against the targets, how each department's answered cases ended, overdue
+promises and the share of replies that sent the owner to a one-to-one channel."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from flask import Blueprint, render_template
 from flask_babel import gettext as _
 
 from forumbot.classify.labels import LABEL_NAMES_ZH
-from forumbot.review import stats
+from forumbot.review import case_stats, stats
 from forumbot.review.states import STATE_NAMES_ZH, STATES
 from forumbot.storage.models import utcnow
 from forumbot.web import charts
 from forumbot.web.auth import db, login_required, settings
+from forumbot.web.incident_pages import incident_state_names, request_state_names
 
 bp = Blueprint("dashboard", __name__)
 
@@ -87,6 +89,11 @@ def index():  # type: ignore[no-untyped-def]
         redirect=redirect,
         warn_share=warn_share,
         redirect_warning=redirect.above(warn_share),
+        incidents=case_stats.open_incidents(session),
+        spikes=case_stats.spike_alerts(session, now),
+        outcomes=case_stats.department_outcomes(session, now),
+        incident_states=incident_state_names(),
+        request_states=request_state_names(),
         label_name=label_name,
         duration=duration,
         percent=percent,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from forumbot import workcalendar
 from forumbot.cases import incidents
 from forumbot.cases.jobs import DraftingJob, FollowUpJob
+from forumbot.cases.satisfaction import SatisfactionJob
 from forumbot.classify.classifier import Classifier
 from forumbot.classify.labeller import Labeller
 from forumbot.classify.persist import ModelError
@@ -43,6 +44,7 @@ class Bot:
     labeller: Labeller | None  # None until a model is trained
     drafting: DraftingJob | None = None
     followups: FollowUpJob | None = None
+    satisfaction: SatisfactionJob | None = None
 
     def close(self) -> None:
         self.client.close()
@@ -117,6 +119,13 @@ def _assemble(
         make_labeller(settings, sessions),
         DraftingJob(sessions, drafter, store=store),
         FollowUpJob(sessions, drafter, store=store),
+        SatisfactionJob(
+            sessions,
+            drafter,
+            after_days=settings["cases.satisfaction_after_days"],
+            silence_days=settings["cases.silence_days"],
+            store=store,
+        ),
     )
 
 
@@ -170,6 +179,8 @@ def schedule_jobs(scheduler: BaseScheduler, bot: Bot, settings: Settings) -> Non
         jobs.append(("drafting", bot.drafting.run_once, settings["intake.poll_seconds"]))
     if bot.followups is not None:
         jobs.append(("followups", bot.followups.run_once, 60.0))
+    if bot.satisfaction is not None:
+        jobs.append(("satisfaction", bot.satisfaction.run_once, 300.0))
     now = datetime.now(UTC)
     for name, job, seconds in jobs:
         scheduler.add_job(

@@ -236,6 +236,7 @@ ANY_SIGNED_IN = {"auth.logout", "queue.index"}
 ROLES_BY_PREFIX = {
     "queue.": {"agent"},
     "dashboard.": {"agent"},
+    "incidents.": {"agent"},
     "departments.": {"specialist"},
     "moderation.": {"moderator"},
     "admin.": set(),

@@ -157,7 +157,9 @@ def test_a_me_too_that_was_its_own_matter_opens_its_own_case(bot, sandbox):
     with bot.sessions() as s:
         opened = s.get(Case, new_case)
         assert opened.owner == "li_na" and opened.topic_id == opener["topic_id"]
-    assert bot.reply(new_case).text.startswith("@li_na")
+    # A case opened further down the thread: its reply quotes that post, then names its owner.
+    assert bot.reply(new_case).text.startswith('[quote="li_na, post:2')
+    assert "\n\n@li_na " in bot.reply(new_case).text
     assert "li_na" not in bot.reply(case.id).text  # no longer a supporter of the first case
     [row] = bot.corrections()
     assert (row.post_id, row.role_before, row.role_after) == (moved.id, "supporter", "opener")
@@ -218,7 +220,10 @@ def test_split_makes_the_owners_new_matter_a_case_with_its_own_reply(bot, sandbo
     assert (bot.post(later["id"]).case_id, bot.post(later["id"]).case_role) == (new_case, "update")
     assert bot.post(opener["id"]).case_id == case.id
     reply = bot.reply(new_case)
-    assert reply.text.startswith("@zhang_wei88") and reply.post_id == bot.post(addition["id"]).id
+    assert reply.post_id == bot.post(addition["id"]).id
+    assert (
+        reply.text.startswith('[quote="zhang_wei88, post:2') and "\n\n@zhang_wei88 " in reply.text
+    )
     assert "路灯" not in bot.reply(case.id).text
     rows = bot.corrections()
     assert [(r.role_before, r.role_after) for r in rows] == [
@@ -304,8 +309,9 @@ def test_split_after_an_answer_takes_the_reopening_reply_with_the_new_matter(bot
     assert bot.case_of(opener["id"]).state == "answered"  # what reopened it has left
     assert bot.replies(case.id) == []
     [moved] = bot.replies(new_case)
-    assert moved.post_id == bot.post(addition["id"]).id and moved.text.startswith("@zhang_wei88")
-    assert "[quote" not in moved.text  # it opens its case now: nothing to quote
+    assert moved.post_id == bot.post(addition["id"]).id and "\n\n@zhang_wei88 " in moved.text
+    # it opens its own case now, further down the thread: the reply quotes it once
+    assert moved.text.startswith('[quote="zhang_wei88, post:3') and moved.text.count("[quote") == 1
     assert_one_reply_and_request(bot, case.id, new_case)
 
 

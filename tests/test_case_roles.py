@@ -133,3 +133,11 @@ def test_quoting_the_opener_is_not_a_matter_of_ones_own():
     )
     filing = roles.decide(roles.PostFacts("zhao_gang", quoted, 4), "service", [CASE])
     assert filing.role == SUPPORTER
+
+
+def test_quoting_the_second_owner_supports_their_case():
+    """Discourse's "quote reply" names the post in the quote, not in reply_to_post_number."""
+    numbers = {1: CASE.id, 6: SECOND.id}
+    raw = '[quote="sun_lei, post:6, topic:9"]\n我家门口的路灯坏了两个月了\n[/quote]\n同问'
+    filing = roles.decide(roles.PostFacts("he_ping", raw, 9), "empty", [CASE, SECOND], numbers)
+    assert (filing.role, filing.case_id) == (SUPPORTER, SECOND.id)

@@ -5,7 +5,7 @@ shipped classifier, and the assertions are what an agent would see in the consol
 from __future__ import annotations
 
 import pytest
-from casebot import CaseBot, our_replies, post
+from casebot import AGENT, CaseBot, our_replies, post
 
 from forumbot.classify.classifier import Classifier
 from forumbot.drafting.engine import Drafter
@@ -88,8 +88,12 @@ def test_a_mixed_thread_files_every_reply_in_its_role(bot, sandbox):
     # The second owner's case waits for the property company, with one holding reply.
     [waiting] = second.awaiting_department()
     [holding] = second.waiting()
-    assert holding.style == "holding" and holding.text.startswith("@sun_lei ")
+    # Our reply comes far below the second owner's post: it quotes it, then names them.
+    quote = f'[quote="sun_lei, post:6, topic:{topic["topic_id"]}"]\n我是5栋的'
+    assert holding.style == "holding" and holding.text.startswith(quote)
+    assert "[/quote]\n\n@sun_lei " in holding.text
     assert "@liu_min、@he_ping" in holding.text
+    assert "[quote" not in reply.text, "the topic's first post is not quoted"
     [request] = second.open_requests()
     assert request.department.code == "property" and request.draft_id == waiting.id
     assert first.requests == []
@@ -254,3 +258,65 @@ def test_published_reply_answers_the_case_and_the_owner_reopens_it(bot, sandbox)
     assert bot.publisher.run_once().published == [redone.id]
     assert len(our_replies(sandbox, topic["topic_id"])) == 2
     assert bot.case(topic["topic_id"]).state == "answered"
+
+
+def test_a_neighbour_is_named_unless_an_agent_is_on_the_reply_right_now(bot, sandbox):
+    """An agent who has the reply open keeps their text steady; once their claim has lapsed
+    (they left the page), a neighbour who joins is named in the reply."""
+    from datetime import timedelta
+
+    from forumbot.review import claims
+    from forumbot.storage.models import utcnow
+
+    topic = post(sandbox, HOTLINE, "lin_xiaoyu", title=HOTLINE_TITLE)
+    bot.take_in()
+    reply = bot.case(topic["topic_id"]).reply()
+    with bot.sessions() as s:
+        claims.claim(s, reply.id, AGENT, utcnow(), 10)
+        s.commit()
+    post(sandbox, "+1", "zhao_gang", topic=topic)
+    bot.take_in()
+    held = bot.case(topic["topic_id"]).reply()
+    assert (held.text, held.revision) == (reply.text, reply.revision), "not under their hands"
+
+    with bot.sessions() as s:
+        claims.release(s, reply.id, AGENT)
+        claims.claim(s, reply.id, "李娜", utcnow() - timedelta(hours=2), 10)
+        s.commit()
+    post(sandbox, "我家都係咁", "ma_li", topic=topic)
+    bot.take_in()
+    named = bot.case(topic["topic_id"]).reply()
+    assert named.id == reply.id
+    assert "楼主和@zhao_gang、@ma_li反映的是同一个问题" in named.text
+
+
+def test_an_owners_follow_up_relabelled_as_abuse_goes_to_the_moderators(bot, sandbox):
+    """The classifier took the owner's angry follow-up for an addition; an agent relabels it
+    as abuse: it becomes a moderation proposal, and the case's reply stays one reply."""
+    from sqlalchemy import select
+
+    from forumbot.cases.redraft import relabel
+    from forumbot.storage.models import Post
+
+    topic = post(sandbox, HOTLINE, "lin_xiaoyu", title=HOTLINE_TITLE)
+    angry = post(
+        sandbox,
+        "今天又打了五次，还是没人接，物业的人是死了吗",
+        "lin_xiaoyu",
+        topic=topic,
+    )
+    bot.take_in()
+    assert bot.roles(topic["topic_id"])[2] == ("update", "lin_xiaoyu")
+
+    with bot.sessions() as s:
+        stored = s.scalars(select(Post).where(Post.forum_post_id == angry["id"])).one()
+        relabel(s, stored, "abuse", actor=AGENT, drafter=bot.drafter, reason="辱骂工作人员")
+        s.commit()
+    assert bot.roles(topic["topic_id"])[2] == ("abuse", "lin_xiaoyu")
+    [flag] = [d for d in bot.drafts_of(angry["id"]) if d.state == "pending_approval"]
+    assert flag.kind == "flag"
+    case = bot.case(topic["topic_id"])
+    assert [d.id for d in case.waiting()] == [case.reply().id]
+    # the reply redone with the abusive follow-up was retired; the one in progress answers
+    # the owner's matter, without quoting the abuse
+    assert "死了" not in case.reply().text and "[quote" not in case.reply().text

@@ -259,7 +259,7 @@ def test_queue_list_json_for_tools(run, sandbox, sessions):
     run("migrate")
     assert run("queue", "list", "--json").stdout == ""  # an empty queue is no lines
     leak = sandbox.add_post("3栋2单元1502卫生间天花板渗水，报修两次没人来！", title="渗水没人管")
-    reply = sandbox.add_post("同问，我家也一样", topic_id=leak["topic_id"])
+    reply = sandbox.add_post("同问，我家也一样", topic_id=leak["topic_id"], username="li_na")
     run("run", "--once")
     run("run", "--once")
     before = datetime.now(UTC)
@@ -269,17 +269,20 @@ def test_queue_list_json_for_tools(run, sandbox, sessions):
     out = json_lines(run("queue", "list", "--json"))
     assert all(set(o) == QUEUE_FIELDS for o in out), out
     assert [o["id"] for o in out] == sorted(o["id"] for o in out)
-    assert all(o["case_id"] is None for o in out)
+    cases = json_lines(run("cases", "list", "--json"))
+    [case] = [c for c in cases if c["topic_id"] == leak["topic_id"]]
     specialist = next(o for o in out if o["forum_post_id"] == leak["id"] and o["department"])
     assert specialist["state"] == "awaiting_specialist"
     assert specialist["department"] == "engineering" and specialist["style"] == "specialist"
     assert specialist["forum_post_id"] == leak["id"] and specialist["post_number"] == 1
     assert "【待工程部补充" in specialist["text"]
+    assert specialist["case_id"] == case["id"] and case["supporters"] == 1
     mine = next(o for o in out if o["id"] == draft)
     assert mine["forum_post_id"] == reply["id"] and mine["topic_id"] == leak["topic_id"]
     assert mine["post_number"] == 2 and mine["kind"] == "reply" and mine["revision"] == 1
     assert mine["state"] == "pending_approval" and mine["department"] is None
     assert mine["text"] == "感谢反馈，已转工程部。"
+    assert mine["case_id"] == case["id"]  # a reply in the owner's topic belongs to their case
     assert before - timedelta(seconds=1) <= utc_time(mine["created_at"]) <= datetime.now(UTC)
 
     waiting = json_lines(run("queue", "list", "--json", "--state", "awaiting_specialist"))

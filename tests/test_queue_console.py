@@ -119,6 +119,11 @@ def test_second_agent_sees_who_is_on_it_and_stale_approval_is_refused(app, sessi
     draft = drafts(sessions, label="service")[0]
     page_one = first.get(f"/drafts/{draft.id}").get_data(as_text=True)
     assert "claim-notice" not in page_one
+    # Opening the page is not editing: the second agent sees nobody on it yet.
+    assert 'id="claim-notice"' not in second.get(f"/drafts/{draft.id}").get_data(as_text=True)
+    # The first agent starts typing: the page sends the claim (as its script does).
+    claimed = first.post(f"/drafts/{draft.id}/claim", headers={"X-CSRFToken": token(page_one)})
+    assert claimed.get_json() == {"claimed": True}
     page_two = second.get(f"/drafts/{draft.id}").get_data(as_text=True)
     assert "kefu 在" in page_two and "可能正在处理" in page_two
     assert "kefu 正在处理" in second.get("/queue").get_data(as_text=True)

@@ -15,10 +15,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forumbot.cases import incidents, lifecycle, roles
+from forumbot.cases import incidents, roles, satisfaction
 from forumbot.cases.drafts import first_reply_due
-from forumbot.cases.forum_changes import supersede
-from forumbot.cases.states import ACTIVE, CLOSED, OPEN, REPLIED
+from forumbot.cases.forum_changes import supersede, supersede_open_drafts
+from forumbot.cases.states import ACTIVE, CLOSED, OPEN, REPLIED, RESOLVED, UNRESOLVED
 from forumbot.cases.writing import (
     addressed,
     case_view,
@@ -28,10 +28,12 @@ from forumbot.cases.writing import (
     store_plan,
     updates_view,
 )
+from forumbot.config import SCHEMA
 from forumbot.drafting.engine import Drafter
+from forumbot.review.claims import held_by_other
 from forumbot.review.states import AWAITING_SPECIALIST, FAILED, PENDING_APPROVAL
 from forumbot.storage import audit
-from forumbot.storage.models import Case, Classification, Department, Draft, Post
+from forumbot.storage.models import Case, Classification, Department, Draft, Post, utcnow
 
 log = logging.getLogger(__name__)
 ACTOR = "system:cases"
@@ -64,6 +66,9 @@ SOLVED_WORDS = (
     "已修复",
 )
 MATTER_CHARS = 60
+# An agent's claim on a draft older than this has lapsed (the console's default): the bot
+# may then name a new supporter in it.
+CLAIM_MINUTES = float(SCHEMA["console"]["claim_minutes"].default)
 
 
 def topic_cases(session: Session, topic_id: int) -> list[Case]:
@@ -145,7 +150,13 @@ def file_post(
 ) -> list[int]:
     """File a newly labelled (or relabelled) post and write what its role needs; returns the
     ids of the drafts written."""
-    if post.case_role in (roles.OPENER, roles.UPDATE) and post.case_id is not None:
+    if post.case_role == roles.UPDATE and label.label == "abuse":
+        # The owner's follow-up was abuse after all: to the moderators, not into the reply.
+        supersede_open_drafts(
+            session, post, "楼主的跟帖重新分类为辱骂内容", actor=ACTOR, action="relabel"
+        )
+        post.case_role = None
+    elif post.case_role in (roles.OPENER, roles.UPDATE) and post.case_id is not None:
         return _refile(session, post, label, drafter, departments, now)
     cases = topic_cases(session, post.topic_id)
     numbers = dict(
@@ -237,9 +248,10 @@ def owner_update(
 ) -> list[int]:
     """The owner wrote again. Settled: the case is resolved. A reply still being written:
     it is redone with what they added. Already answered: the case reopens with one reply."""
-    if lifecycle.owner_answered_satisfaction(session, case, post, now):
-        return []  # their answer to "is it solved?" decided the case
-    if says_solved(post.raw) and not says_repeat(post.raw):
+    answer = satisfaction.owner_answered(session, case, post, now)
+    if answer == RESOLVED:
+        return []  # their answer to "is it solved?" settled the case
+    if answer is None and says_solved(post.raw) and not says_repeat(post.raw):
         return _owner_says_solved(session, case, post, now)
     draft = open_reply(session, case)
     if draft is not None and draft.state in (PENDING_APPROVAL, FAILED):
@@ -254,7 +266,9 @@ def owner_update(
     if case.state in REPLIED:
         case.reopened += 1
         case.repeat = case.repeat or case.reopened >= 2 or says_repeat(post.raw)
-        case.state, case.outcome, case.closed_at = OPEN, None, None
+        # "Not solved" stays the outcome until the owner says otherwise
+        case.outcome = UNRESOLVED if case.state == UNRESOLVED else None
+        case.state, case.closed_at = OPEN, None
         case.due_at = first_reply_due(post)
         _note(session, case, "case_reopened", post, "楼主在答复后再次发帖，案件重新打开")
     else:
@@ -332,7 +346,7 @@ def _owner_says_solved(session: Session, case: Case, post: Post, now: datetime) 
 def readdress(session: Session, case: Case, drafter: Drafter) -> bool:
     """A neighbour joined: the case's replies not yet approved (the reply in progress and the
     holding reply) name them, where no person has touched the text and nobody has it open."""
-    changed = False
+    changed, now = False, utcnow()
     for draft in session.scalars(
         select(Draft)
         .where(
@@ -342,7 +356,8 @@ def readdress(session: Session, case: Case, drafter: Drafter) -> bool:
         )
         .order_by(Draft.id)
     ):
-        if draft.claimed_by or person_wrote_in(session, draft):
+        claim = held_by_other(draft.claimed_by, draft.claimed_at, ACTOR, now, CLAIM_MINUTES)
+        if claim is not None or person_wrote_in(session, draft):
             continue
         body = json.loads(draft.context or "{}").get("body")
         if not body:

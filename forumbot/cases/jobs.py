@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from forumbot.cases import drafts, filing
+from forumbot.cases.views import open_reply
 from forumbot.cases.writing import LOCAL_TZ, post_view, sync_departments
 from forumbot.classify.labeller import latest_classification
 from forumbot.drafting.engine import Drafter
 from forumbot.drafting.resource_store import ResourceStore
-from forumbot.storage.models import Draft, FollowUp, Post, utcnow
+from forumbot.storage.models import Case, Draft, FollowUp, Post, utcnow
 from forumbot.storage.stages import DRAFTED, LABELLED, RECEIVED, advance, waiting
 
 log = logging.getLogger(__name__)
@@ -98,21 +100,25 @@ class FollowUpJob:
     drafter: Drafter
     store: ResourceStore | None = None
 
-    def run_once(self) -> int:
+    def run_once(self, now: datetime | None = None) -> int:
         if self.store is not None:
             self.drafter = self.store.drafter()
         with self.sessions() as session:
             due = session.scalars(
                 select(FollowUp)
-                .where(FollowUp.state == "open", FollowUp.due_at <= utcnow())
+                .where(FollowUp.state == "open", FollowUp.due_at <= (now or utcnow()))
                 .order_by(FollowUp.due_at)
                 .limit(50)
             ).all()
+            written = 0
             for followup in due:
                 post = followup.post
                 if answered_since(session, post, followup):
                     followup.state = "closed"  # a later published reply kept the promise
                     continue
+                case = session.get(Case, post.case_id) if post.case_id is not None else None
+                if case is not None and open_reply(session, case) is not None:
+                    continue  # one reply in progress per case: the promise waits for it
                 current = latest_classification(session, post.id)
                 label = current.label if current else "service"
                 promised_on = f"{followup.created_at.astimezone(LOCAL_TZ):%m月%d日}".lstrip("0")
@@ -126,9 +132,11 @@ class FollowUpJob:
                     reason=f"承诺到期：{followup.excerpt}",
                     due_at=followup.due_at,
                     label=label,
+                    case_id=post.case_id,
                 )
                 followup.state, followup.followup_draft_id = "drafted", draft.id
+                written += 1
             session.commit()
-        if due:
-            log.info("drafted %d follow-up(s) for promises that fell due", len(due))
-        return len(due)
+        if written:
+            log.info("drafted %d follow-up(s) for promises that fell due", written)
+        return written

@@ -36,11 +36,4 @@ def reply_published(session, draft: Draft, now: datetime | None = None) -> Case 
     return case
 
 
-def owner_answered_satisfaction(session, case: Case, post, now: datetime) -> bool:  # type: ignore[no-untyped-def]
-    """Whether ``post`` answers our "is it solved?" follow-up (and so decided the case).
-
-    Satisfaction follow-ups are not written yet, so no post answers one."""
-    return False
-
-
 __all__ = ["CLOSED", "reply_published"]

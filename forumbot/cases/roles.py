@@ -57,6 +57,8 @@ ADVICE = re.compile(
     r"你(?:可以|应该|不如|最好|去|找)|可以直接|直接打|打\s*12345|找(?:住建|街道|媒体|律师)|"
     r"拨打?\s*12345|投诉到|去(?:住建|街道|消协)"
 )
+# Discourse's quote reply: [quote="sun_lei, post:6, topic:9"] names the post it answers.
+QUOTED_POST = re.compile(r"\[quote=[^\]]*?\bpost:\s*(\d{1,9})", re.IGNORECASE)
 FIRST_PERSON = re.compile(r"我|俺|本人|咱家|我们")
 OWN_ADDRESS = re.compile(r"\d{1,3}\s*(?:栋|号楼|幢|座)|\d{3,4}\s*(?:室|房|户)?(?=\D|$)")
 # A valid post this long is an account of one's own, even without "我".
@@ -142,9 +144,11 @@ def is_own_matter(raw: str, label: str) -> bool:
 
 
 def _answered_case(post: PostFacts, cases: list[TopicCase], numbers: dict[int, int]) -> TopicCase:
-    """The case the post answers: the one its reply-to post belongs to, else the first."""
-    if post.reply_to_post_number is not None:
-        target = numbers.get(post.reply_to_post_number)
+    """The case the post answers: the one its reply-to (or quoted) post belongs to, else the
+    first."""
+    answered = [post.reply_to_post_number, *(int(n) for n in QUOTED_POST.findall(post.raw))]
+    for number in answered:
+        target = numbers.get(number) if number is not None else None
         for case in cases:
             if case.id == target:
                 return case

@@ -62,10 +62,11 @@ def supporters_of(session: Session, case: Case) -> list[str]:
 
 
 def addressed(session: Session, case: Case, post: Post, body: str) -> str:
-    """``body`` addressed to the case owner and its supporters; a reply to a later post of the
-    owner quotes it."""
+    """``body`` addressed to the case owner and its supporters. A reply to any post but the
+    topic's first quotes it: the owner's later post, or a second owner's matter further down
+    the thread, so everyone reading sees what our reply answers."""
     quoted = None
-    if post.id != case.opening_post_id:
+    if post.post_number > 1:
         quoted = (post.username, post.post_number, post.topic_id, post.raw)
     return address(body, Audience(case.owner, supporters_of(session, case), quoted))
 

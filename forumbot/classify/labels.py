@@ -27,6 +27,7 @@ STYLE_NAMES_ZH = {
     "redirect_private": "转一对一沟通",
     "holding": "告知回复",
     "followup": "跟进回复",
+    "satisfaction": "满意度回访",
 }
 
 # The style a label gets until the drafting policy (config/) decides otherwise.

@@ -23,12 +23,13 @@ STATE_CHOICES = ("open", "all")
 
 
 def _post_counts(session: Session) -> dict[int, tuple[int, int]]:
-    """Per case: its posts still on the forum, and how many of them are supporters."""
+    """Per case: its posts still on the forum, and the neighbours who support it there (a
+    neighbour who said "+1" twice counts once)."""
     rows = session.execute(
         select(
             Post.case_id,
             func.count(Post.id),
-            func.sum(when((Post.case_role == "supporter", 1), else_=0)),
+            func.count(func.distinct(when((Post.case_role == "supporter", Post.username)))),
         )
         .where(Post.case_id.is_not(None), Post.deleted.is_(False))
         .group_by(Post.case_id)

@@ -39,6 +39,8 @@ def run_cmd(ctx: click.Context, once: bool) -> None:
             polled = bot.poller.run_once()
             labelled = bot.labeller.run_once() if bot.labeller else 0
             drafted = bot.drafting.run_once() if bot.drafting else 0
+            drafted += bot.followups.run_once() if bot.followups else 0
+            drafted += bot.satisfaction.run_once() if bot.satisfaction else 0
             published = bot.publisher.run_once()
             click.echo(
                 f"intake: {polled.store.stored} new, {polled.store.updated} updated, "

@@ -175,7 +175,9 @@ def write_cmd(ctx: click.Context, forum_post_id: int, text: str | None, actor: s
         post = session.scalar(select(Post).where(Post.forum_post_id == forum_post_id))
         if post is None:
             raise ReviewError(f"帖子 {forum_post_id} 尚未收录 (post not taken in yet)")
-        draft = case_drafts.write_draft(session, post, _read_text(text), actor=actor)
+        draft = case_drafts.write_draft(
+            session, post, _read_text(text), actor=actor, case_id=post.case_id
+        )
         session.commit()
         click.echo(f"已创建草稿 #{draft.id}，待审批")
 

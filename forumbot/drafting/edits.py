@@ -354,6 +354,9 @@ def preview_template(
             reply = drafter.followup(
                 view, label, promise or sample_promise(department), f"{when:%m月%d日}".lstrip("0")
             )
+        elif family == "satisfaction":
+            when = promised_on or date.today()
+            reply = drafter.satisfaction(view, label, f"{when:%m月%d日}".lstrip("0"))
         else:
             plan = drafter.plan(view, label, style="specialist" if family == "holding" else family)
             reply = (plan.holding if family == "holding" else plan.text) or ""

@@ -187,3 +187,9 @@ class Drafter:
         ctx = self.context(post, label, self.resources.department_for(label))
         ctx["promise"], ctx["promised_on"] = promise, promised_on
         return self.templates.render("followup", ctx, f"{post.forum_post_id}:followup")
+
+    def satisfaction(self, post: PostView, label: str, answered_on: str) -> str:
+        """The question "is it solved, are you satisfied?" some days after our answer."""
+        ctx = self.context(post, label, self.resources.department_for(label))
+        ctx["answered_on"] = answered_on
+        return self.templates.render("satisfaction", ctx, f"{post.forum_post_id}:satisfaction")

@@ -20,7 +20,15 @@ from jinja2.sandbox import SandboxedEnvironment
 from forumbot.config import ConfigError
 from forumbot.paths import TEMPLATES_DIR
 
-FAMILIES = ("direct_answer", "specialist", "holding", "interactive", "redirect_private", "followup")
+FAMILIES = (
+    "direct_answer",
+    "specialist",
+    "holding",
+    "interactive",
+    "redirect_private",
+    "followup",
+    "satisfaction",
+)
 
 
 class ReplyTemplates:

@@ -38,6 +38,7 @@ def names_shown_through_gettext() -> set[str]:
     """Names kept in dicts and translated in templates with ``_(name)``."""
     from forumbot.classify.labels import LABEL_NAMES_ZH, STYLE_NAMES_ZH
     from forumbot.review.states import STATE_NAMES_ZH
+    from forumbot.web.names import shown_names
     from forumbot.web.users import ROLE_NAMES_ZH
 
     return {
@@ -45,6 +46,7 @@ def names_shown_through_gettext() -> set[str]:
         *STYLE_NAMES_ZH.values(),
         *STATE_NAMES_ZH.values(),
         *ROLE_NAMES_ZH.values(),
+        *shown_names(),
     }
 
 

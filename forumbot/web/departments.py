@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from forumbot.storage.models import Department, DepartmentRequest, utcnow
+from forumbot.web import casework
 from forumbot.web.auth import db, drafter, login_required, run_action, topic_thread
 
 bp = Blueprint("departments", __name__)
@@ -39,9 +40,23 @@ def listing():  # type: ignore[no-untyped-def]
     if g.user.role == "specialist":
         query = query.where(DepartmentRequest.department_id == g.user.department_id)
     department = db().get(Department, g.user.department_id) if g.user.department_id else None
+    rows = db().scalars(query).all()
     return render_template(
-        "department.html", requests=db().scalars(query).all(), department=department, now=utcnow()
+        "department.html",
+        requests=rows,
+        department=department,
+        now=utcnow(),
+        **case_context([r.case_id for r in rows], [r.incident_id for r in rows]),
     )
+
+
+def case_context(case_ids: list[int | None], incident_ids: list[int | None]) -> dict[str, Any]:
+    """Who each request is for: the case (owner, neighbours, incident) and, for a request that
+    answers a whole incident, how many owners the answer reaches."""
+    return {
+        "cases": casework.summaries(db(), case_ids),
+        "incident_owners": casework.incident_owners(db(), incident_ids),
+    }
 
 
 def _request_page(row: DepartmentRequest, error: str | None = None, answer: str = "") -> Any:
@@ -53,6 +68,7 @@ def _request_page(row: DepartmentRequest, error: str | None = None, answer: str 
         "department_request.html",
         row=row,
         post=post,
+        **case_context([row.case_id], [row.incident_id]),
         thread=topic_thread(post),
         now=utcnow(),
         error=error,

@@ -1,13 +1,14 @@
-"""What a person does to a draft in the console: approve (with the diff when edited), reject,
-relabel, restyle, send to a department. Each checks the draft's state and the revision the
-form was read at (in the review layer), lands on a page the person may open, and on a refusal
-shows the draft again with the reason and what they typed."""
+"""What a person does to a draft in the console: approve (with the diff when edited; "approve
+and next" then opens the next case of the agent's queue), reject, relabel, restyle, send to a
+department. Each checks the draft's state and the revision the form was read at (in the
+review layer), lands on a page the person may open, and on a refusal shows the draft again
+with the reason and what they typed."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, redirect, render_template, request
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -18,10 +19,15 @@ from forumbot.review import claims
 from forumbot.review.diff import text_diff
 from forumbot.review.errors import ReviewError
 from forumbot.review.limits import problem
-from forumbot.storage.models import Draft
-from forumbot.web.auth import db, drafter, login_required, run_action
+from forumbot.storage.models import Draft, utcnow
+from forumbot.web import casework
+from forumbot.web.auth import db, drafter, login_required, run_action, settings
+from forumbot.web.case_pages import case_of, draft_page
 from forumbot.web.landing import after_draft_action, may_open_draft
-from forumbot.web.queue import bp, draft_for_user, draft_page
+from forumbot.web.queue import QueueFilter, bp, draft_for_user, row_url
+
+# The approve form's second button: approve, then open the next case of the queue.
+THEN_NEXT = "next"
 
 
 def _revision() -> int | None:
@@ -52,9 +58,39 @@ def _confirm_page(draft: Draft, text: str, error: str | None = None) -> Any:
         diff=text_diff(draft.text, text),
         findings=drafts.reply_findings(draft, text),
         override=request.form.get("override", ""),
+        then=request.form.get("then", ""),
+        queue_args=QueueFilter.from_args(request.args).view_args(),
         error=error,
     )
     return page, 400 if error else 200
+
+
+def _queue_order(draft: Draft) -> tuple[list[casework.Step], casework.RowKey] | None:
+    """For "approve and next": the agent's view of the queue as it is before the approval,
+    and the row of this draft in it."""
+    if request.form.get("then") != THEN_NEXT or draft.kind != "reply":
+        return None
+    case = case_of(draft)
+    steps = casework.order(db(), QueueFilter.from_args(request.args), utcnow())
+    return steps, casework.RowKey(case.id if case else None, draft.id)
+
+
+def _next_case(order: tuple[list[casework.Step], casework.RowKey]) -> str:
+    """The next case after the approved one nobody else is editing, else the queue."""
+    wanted = QueueFilter.from_args(request.args)
+    steps, current = order
+    found = casework.step(
+        steps,
+        current,
+        forward=True,
+        user=g.user.username,
+        now=utcnow(),
+        claim_minutes=settings()["console.claim_minutes"],
+    )
+    if found is None:
+        flash(_("队列中已没有其他待处理的案件"), "ok")
+        return url_for("queue.listing", **wanted.view_args())
+    return row_url(found, wanted)
 
 
 @bp.post("/drafts/<int:draft_id>/approve")
@@ -64,6 +100,7 @@ def approve(draft_id: int):  # type: ignore[no-untyped-def]
     A refusal of an edited text keeps the person's text on the page."""
     draft = draft_for_user(draft_id)
     kind = draft.kind
+    order = _queue_order(draft)
     text = request.form.get("text")
     text = text.replace("\r\n", "\n") if text is not None else None
     edited = text is not None and text != draft.text
@@ -98,6 +135,8 @@ def approve(draft_id: int):  # type: ignore[no-untyped-def]
         flash(_("处理建议 #%(id)s 已批准，将在下次发布时标记并隐藏该帖", id=draft_id), "ok")
     else:
         flash(_("草稿 #%(id)s 已批准，将在下次发布时发出", id=draft_id), "ok")
+    if order is not None:
+        return redirect(_next_case(order))
     return redirect(after_draft_action(g.user.role, kind))
 
 

@@ -1,11 +1,14 @@
-"""The moderation page: abuse proposals, approved (flag and hide) or dismissed."""
+"""The moderation page: abuse proposals, approved (flag and hide) or dismissed, each with the
+case its post was written in (whose owner it may be aimed at, how many neighbours joined)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from forumbot.storage.models import Draft
+from forumbot.web import casework
 from forumbot.web.auth import db, login_required
 
 bp = Blueprint("moderation", __name__)
@@ -19,8 +22,10 @@ def listing():  # type: ignore[no-untyped-def]
         .scalars(
             select(Draft)
             .where(Draft.kind == "flag", Draft.state == "pending_approval")
+            .options(selectinload(Draft.post))
             .order_by(Draft.created_at)
         )
         .all()
     )
-    return render_template("moderation.html", proposals=proposals)
+    cases = casework.summaries(db(), [d.case_id or d.post.case_id for d in proposals])
+    return render_template("moderation.html", proposals=proposals, cases=cases)

@@ -1,49 +1,42 @@
-"""The agents' queue: find drafts and read one in its thread with the model's reasons; the
-actions on it (approve, reject, relabel, restyle, send to a department) are in draft_actions."""
+"""The agents' queue: one row per case with a reply waiting for an agent (owner, matter,
+supporters, incident, urgency, time left), filtered and paged; the case page and the draft
+actions are in case_pages and draft_actions."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, select
 
 from forumbot import workcalendar
-from forumbot.cases import drafts
-from forumbot.classify.labeller import latest_classification
-from forumbot.classify.labels import LABEL_NAMES_ZH, LABELS, STYLE_NAMES_ZH, STYLES
-from forumbot.review import claims
+from forumbot.cases.states import CASE_STATE_NAMES_ZH
+from forumbot.classify.labels import LABEL_NAMES_ZH, LABELS, STYLE_NAMES_ZH
 from forumbot.review.limits import LIMITS, problem
-from forumbot.review.states import (
-    AWAITING_SPECIALIST,
-    FAILED,
-    PENDING_APPROVAL,
-    STATE_NAMES_ZH,
-    STATES,
-)
-from forumbot.storage import audit
+from forumbot.review.states import PENDING_APPROVAL, STATE_NAMES_ZH
 from forumbot.storage.models import Department, Draft, utcnow
-from forumbot.web.auth import db, login_required, settings, topic_thread
+from forumbot.web import casework
+from forumbot.web.auth import db, login_required, settings
+from forumbot.web.casework import ACTIONABLE, COUNT_CAP
 from forumbot.web.landing import home_endpoint, may_open_draft
 
 bp = Blueprint("queue", __name__)
 PAGE = 50
-COUNT_CAP = 1000
 LAST_PAGE = -(-COUNT_CAP // PAGE)  # the count stops at COUNT_CAP, so do the pages
 # Age filter: drafts waiting longer than this (or past their due time).
 AGES = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "72h": timedelta(hours=72)}
 SORTS = ("due", "newest", "oldest")
-ACTIONABLE = (PENDING_APPROVAL, AWAITING_SPECIALIST, FAILED)
 
 
 @dataclass(frozen=True)
 class QueueFilter:
-    """What the agent asked the queue for, read leniently from the query string."""
+    """What the agent asked the queue for, read leniently from the query string.
+
+    ``state`` is what the case's reply waits for: an agent's approval (the default), a new
+    attempt after a failed publication, a department; ``all`` is any of them."""
 
     state: str = PENDING_APPROVAL
     style: str | None = None
@@ -59,7 +52,7 @@ class QueueFilter:
         style = args.get("style") or None
         department = args.get("department")
         return cls(
-            state=state if state in STATES or state == "all" else PENDING_APPROVAL,
+            state=state if state in ACTIONABLE or state == "all" else PENDING_APPROVAL,
             style=style if style in STYLE_NAMES_ZH else None,
             label=args.get("label") if args.get("label") in LABELS else None,
             department=department
@@ -71,8 +64,11 @@ class QueueFilter:
         )
 
     def apply(self, query: Select[Any], now: datetime) -> Select[Any]:
+        """The drafts this view lets through (``query`` selects from Draft)."""
         query = query.where(Draft.kind == "reply")  # moderation proposals have their own page
-        if self.state != "all":
+        if self.state == "all":
+            query = query.where(Draft.state.in_(ACTIONABLE))
+        else:
             query = query.where(Draft.state == self.state)
         if self.style:
             query = query.where(Draft.style == self.style)
@@ -88,17 +84,9 @@ class QueueFilter:
             query = query.where(Draft.created_at <= now - AGES[self.age])
         return query
 
-    def order(self, query: Select[Any]) -> Select[Any]:
-        if self.sort == "newest":
-            return query.order_by(Draft.created_at.desc(), Draft.id.desc())
-        if self.sort == "oldest":
-            return query.order_by(Draft.created_at, Draft.id)
-        # Every draft has a due time (write_draft sets it; migration 0003 filled in older ones),
-        # so a plain ascending order can walk the (state, due_at) index on every database.
-        return query.order_by(Draft.due_at, Draft.id)
-
     def args(self, **changes: Any) -> dict[str, Any]:
-        """Query-string arguments for a link to this view with some changes (e.g. page)."""
+        """Query-string arguments for a link to this view with some changes (e.g. page);
+        the defaults are left out, so a plain view has a plain URL."""
         values = {
             "state": self.state,
             "style": self.style,
@@ -109,7 +97,12 @@ class QueueFilter:
             "page": self.page,
             **changes,
         }
-        return {k: v for k, v in values.items() if v not in (None, "", 1) or k == "state"}
+        defaults = {"state": PENDING_APPROVAL, "sort": "due", "page": 1}
+        return {k: v for k, v in values.items() if v not in (None, "") and defaults.get(k) != v}
+
+    def view_args(self) -> dict[str, Any]:
+        """What a case page carries on to its next/previous steps: the view without its page."""
+        return self.args(page=1)
 
 
 @bp.get("/")
@@ -123,41 +116,22 @@ def translated(names: dict[str, str]) -> dict[str, str]:
     return {code: _(name) for code, name in names.items()}
 
 
-def _context(draft: Draft) -> dict[str, Any]:
-    return json.loads(draft.context) if draft.context else {}
-
-
 @bp.get("/queue")
 @login_required("agent")
 def listing():  # type: ignore[no-untyped-def]
     wanted = QueueFilter.from_args(request.args)
     now = utcnow()
-    query = wanted.apply(select(Draft), now)
-    # Counting every match of a broad view (all 100,000 drafts) costs more than the page
-    # itself; past COUNT_CAP the page says "more than".
-    matching = wanted.apply(select(Draft.id), now).limit(COUNT_CAP + 1).subquery()
-    total = db().scalar(select(func.count()).select_from(matching)) or 0
-    page_drafts = (
-        db()
-        .scalars(
-            wanted.order(query)
-            .options(selectinload(Draft.post))
-            .offset((wanted.page - 1) * PAGE)
-            .limit(PAGE)
-        )
-        .all()
+    # Counting every match of a broad view costs more than the page itself; past COUNT_CAP
+    # the page says "more than".
+    total = casework.count(db(), wanted, now)
+    rows = casework.page(
+        db(),
+        wanted,
+        now,
+        user=g.user.username,
+        claim_minutes=settings()["console.claim_minutes"],
+        size=PAGE,
     )
-    minutes = settings()["console.claim_minutes"]
-    rows = [
-        {
-            "draft": d,
-            "context": _context(d),
-            "claim": claims.held_by_other(
-                d.claimed_by, d.claimed_at, g.user.username, now, minutes
-            ),
-        }
-        for d in page_drafts
-    ]
     return render_template(
         "queue.html",
         rows=rows,
@@ -166,12 +140,56 @@ def listing():  # type: ignore[no-untyped-def]
         more=total > COUNT_CAP,
         pages=max(1, -(-min(total, COUNT_CAP) // PAGE)),
         now=now,
-        states=STATES,
+        states=ACTIONABLE,
         styles=translated(STYLE_NAMES_ZH),
         labels=translated(LABEL_NAMES_ZH),
         departments=db().scalars(select(Department).order_by(Department.id)).all(),
         state_names=translated(STATE_NAMES_ZH),
+        case_states=translated(CASE_STATE_NAMES_ZH),
     )
+
+
+def row_url(key: casework.RowKey, wanted: QueueFilter) -> str:
+    """Where a queue row opens: its case page, or the draft page of a draft without a case."""
+    if key.case_id is not None:
+        return url_for("queue.case", case_id=key.case_id, **wanted.view_args())
+    return url_for("queue.item", draft_id=key.draft_id, **wanted.view_args())
+
+
+def neighbour(
+    wanted: QueueFilter, current: casework.RowKey | None, *, forward: bool
+) -> casework.RowKey | None:
+    """The next (or previous) row of the agent's view that nobody else is editing."""
+    now = utcnow()
+    return casework.step(
+        casework.order(db(), wanted, now),
+        current,
+        forward=forward,
+        user=g.user.username,
+        now=now,
+        claim_minutes=settings()["console.claim_minutes"],
+    )
+
+
+def current_row(token: str | None) -> casework.RowKey | None:
+    parsed = casework.parse_token(token)
+    if parsed is None:
+        return None
+    kind, number = parsed
+    return casework.RowKey(number, 0) if kind == "case" else casework.RowKey(None, number)
+
+
+@bp.get("/queue/step")
+@login_required("agent")
+def step():  # type: ignore[no-untyped-def]
+    """The next (``direction=next``) or previous case of the queue after the one named by
+    ``from``, in the view the agent came from; back to the queue when there is none."""
+    wanted = QueueFilter.from_args(request.args)
+    forward = request.args.get("direction", "next") != "previous"
+    found = neighbour(wanted, current_row(request.args.get("from")), forward=forward)
+    if found is None:
+        return redirect(url_for("queue.listing", **wanted.view_args()))
+    return redirect(row_url(found, wanted))
 
 
 def draft_for_user(draft_id: int) -> Draft:
@@ -183,51 +201,6 @@ def draft_for_user(draft_id: int) -> Draft:
     if not may_open_draft(g.user.role, draft.kind):
         abort(403)
     return draft
-
-
-def draft_page(
-    draft: Draft, *, error: str | None = None, kept: dict[str, str] | None = None
-) -> tuple[str, int]:
-    """The draft page: thread, the model's label with alternatives, findings, actions. After a
-    refused action it shows why (``error``) with what the person typed still in the form."""
-    now = utcnow()
-    holder = None
-    if draft.state in ACTIONABLE and g.user.role != "moderator":
-        holder = claims.claim(
-            db(), draft.id, g.user.username, now, settings()["console.claim_minutes"]
-        )
-        db().commit()
-    model_label = latest_classification(db(), draft.post_id)
-    alternatives = (
-        json.loads(model_label.alternatives) if model_label and model_label.alternatives else []
-    )
-    page = render_template(
-        "draft.html",
-        draft=draft,
-        thread=topic_thread(draft.post),
-        context=_context(draft),
-        classification=model_label,
-        alternatives=alternatives,
-        holder=holder,
-        now=now,
-        label_names=LABEL_NAMES_ZH,
-        labels=LABELS,
-        styles=STYLES,
-        style_names=STYLE_NAMES_ZH,
-        departments={d.code: d for d in db().scalars(select(Department).order_by(Department.id))},
-        state_names=STATE_NAMES_ZH,
-        findings=drafts.reply_findings(draft),
-        history=audit.history(db(), draft.id),
-        error=error,
-        kept=kept or {},
-    )
-    return page, 400 if error else 200
-
-
-@bp.get("/drafts/<int:draft_id>")
-@login_required("agent", "moderator")
-def item(draft_id: int):  # type: ignore[no-untyped-def]
-    return draft_page(draft_for_user(draft_id))
 
 
 @bp.app_context_processor
@@ -242,5 +215,6 @@ def beijing(moment: datetime, pattern: str = "%Y-%m-%d %H:%M") -> str:
     return workcalendar.format_beijing(moment, pattern)
 
 
-# The actions on a draft register their routes on ``bp`` (hence the import after it).
-from forumbot.web import draft_actions  # noqa: E402, F401
+# The case and draft pages and the actions on a draft register their routes on ``bp``
+# (hence the imports after it).
+from forumbot.web import case_pages, draft_actions  # noqa: E402, F401

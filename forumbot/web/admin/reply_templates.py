@@ -43,6 +43,7 @@ FAMILY_NAMES_ZH = {
     "interactive": "互动式回复",
     "redirect_private": "转一对一沟通",
     "followup": "跟进回复（承诺到期时）",
+    "satisfaction": "满意度回访（答复数日后确认是否解决）",
 }
 
 

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from forumbot.cases import drafts
 from forumbot.config import load_settings
 from forumbot.paths import CONFIG_DIR, TEMPLATES_DIR
-from forumbot.storage.audit import text_sha256
 from forumbot.storage.models import (
     AuditEntry,
     Classification,
@@ -24,6 +23,7 @@ from forumbot.storage.models import (
     User,
     utcnow,
 )
+from forumbot.texthash import text_sha256
 from forumbot.web import ConsolePaths, create_app
 from forumbot.web.admin import sign_preview
 from forumbot.web.users import add_user

@@ -32,7 +32,7 @@ from forumbot.drafting.engine import LABEL_TOPIC_ZH, Drafter, PostView
 from forumbot.drafting.knowledge import KnowledgeBase, KnowledgeMatch
 from forumbot.drafting.resources import Department, DraftingResources, KnowledgeEntry
 from forumbot.drafting.templates import FAMILIES, ReplyTemplates
-from forumbot.storage.audit import text_sha256
+from forumbot.texthash import text_sha256
 
 T = TypeVar("T")
 RESPONSE_DAYS_MAX = 30

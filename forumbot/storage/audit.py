@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from forumbot.review.states import APPROVED, check_move
 from forumbot.storage.models import AuditEntry, Draft
+from forumbot.texthash import text_sha256
 
 SYSTEM_PREFIX = "system:"
 
@@ -18,10 +18,6 @@ SYSTEM_PREFIX = "system:"
 def is_person(actor: str) -> bool:
     """System actors (intake, publisher) are named ``system:…``; everyone else is a person."""
     return bool(actor.strip()) and not actor.startswith(SYSTEM_PREFIX)
-
-
-def text_sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def details_json(details: dict[str, Any]) -> str:

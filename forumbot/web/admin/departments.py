@@ -19,8 +19,8 @@ from forumbot.drafting.edits import (
 )
 from forumbot.drafting.resources import load_departments
 from forumbot.storage import audit
-from forumbot.storage.audit import text_sha256
 from forumbot.storage.models import Department, DepartmentRequest, utcnow
+from forumbot.texthash import text_sha256
 from forumbot.web.admin import bp
 from forumbot.web.auth import db, login_required, paths
 

@@ -23,7 +23,7 @@ from forumbot.drafting.edits import (
 from forumbot.drafting.resources import load_knowledge, load_resources
 from forumbot.drafting.templates import ReplyTemplates
 from forumbot.storage import audit
-from forumbot.storage.audit import text_sha256
+from forumbot.texthash import text_sha256
 from forumbot.web.admin import bp
 from forumbot.web.admin.departments import configured_departments
 from forumbot.web.admin.previews import (

@@ -14,8 +14,8 @@ from forumbot.classify.labeller import latest_classification
 from forumbot.drafting.edits import EditError
 from forumbot.drafting.engine import PostView
 from forumbot.review.limits import problem
-from forumbot.storage.audit import text_sha256
 from forumbot.storage.models import Draft, Post
+from forumbot.texthash import text_sha256
 from forumbot.web.auth import db
 
 PREVIEW_MAX_AGE = 2 * 3600  # a preview older than this must be done again before saving

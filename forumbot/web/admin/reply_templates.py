@@ -23,8 +23,8 @@ from forumbot.drafting.edits import (
 from forumbot.drafting.resources import load_resources
 from forumbot.drafting.templates import FAMILIES, ReplyTemplates
 from forumbot.storage import audit
-from forumbot.storage.audit import text_sha256
 from forumbot.storage.models import AuditEntry, FollowUp, Post
+from forumbot.texthash import text_sha256
 from forumbot.web.admin import bp
 from forumbot.web.admin.previews import (
     check_lengths,

@@ -141,3 +141,27 @@ def test_quoting_the_second_owner_supports_their_case():
     raw = '[quote="sun_lei, post:6, topic:9"]\n我家门口的路灯坏了两个月了\n[/quote]\n同问'
     filing = roles.decide(roles.PostFacts("he_ping", raw, 9), "empty", [CASE, SECOND], numbers)
     assert (filing.role, filing.case_id) == (SUPPORTER, SECOND.id)
+
+
+LEAK = roles.TopicCase(1, OWNER, 1, "卫生间漏水没人管 3栋2单元1502卫生间天花板渗水，报修两次没人来")
+WATER = roles.TopicCase(1, OWNER, 1, "水压太小 8栋1802水压特别小，洗澡都洗不了")
+
+
+@pytest.mark.parametrize(
+    ("raw", "case", "role"),
+    [
+        # the same matter told from the neighbour's own flat: they support the case
+        ("我家2栋2503也是一样，卫生间天花板一直渗水", LEAK, SUPPORTER),
+        ("我住8棟1801，水壓同樣好細", WATER, SUPPORTER),
+        ("我家也漏水，5栋也是", LEAK, SUPPORTER),
+        ("10栋好几家都这样", LEAK, SUPPORTER),
+        # agreement words, then a fault of their own: a case of their own
+        ("我家也有问题，厨房墙裂了好大一条缝，谁来管管", LEAK, OPENER),
+        ("我也想问一下，车位什么时候开始卖？", LEAK, OPENER),
+        # advice that happens to contain 一样 stays advice
+        ("楼主可以打12345投诉，一样能解决", LEAK, CHATTER),
+    ],
+)
+def test_me_too_with_details_is_told_apart_by_the_cases_matter(raw, case, role):
+    filing = roles.decide(roles.PostFacts("li_na", raw, 3), "engineering", [case])
+    assert filing.role == role

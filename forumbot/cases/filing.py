@@ -79,6 +79,11 @@ def _facts(post: Post) -> roles.PostFacts:
     return roles.PostFacts(post.username, post.raw, post.post_number, post.reply_to_post_number)
 
 
+def _opening_text(case: Case) -> str:
+    opening = case.opening_post
+    return f"{opening.topic_title or ''} {opening.raw}" if opening is not None else ""
+
+
 def says_repeat(text: str) -> bool:
     return any(word in text for word in REPEAT_WORDS)
 
@@ -169,7 +174,11 @@ def file_post(
     filing = roles.decide(
         _facts(post),
         label.label,
-        [roles.TopicCase(c.id, c.owner, 1) for c in cases if c.opening_post_id != post.id],
+        [
+            roles.TopicCase(c.id, c.owner, 1, _opening_text(c))
+            for c in cases
+            if c.opening_post_id != post.id
+        ],
         numbers,
     )
     target = session.get(Case, filing.case_id) if filing.case_id is not None else None

@@ -21,6 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from forumbot.cases import incident_match
 from forumbot.classify.labels import VALID_LABELS as LABELS_VALID
 from forumbot.classify.normalize import to_simplified
 
@@ -46,7 +47,7 @@ ME_TOO = re.compile(
     r"\+\s*1|＋\s*1|同问|同求|同上|同感|(?<![屋楼吊封房山头置])顶+(?![楼层棚部上端])|\bdd+\b|\bup+\b|附议|蹲+|mark|"
     r"坐等|关注|我家也(?:是|一样|有|这样|遇到|出现)|我们?家?也(?:是|一样|遇到|出现了?)(?:这|同样|一样)?|"
     r"俺家也|(?:一样|同样)的?(?:问题|情况)|我也(?:是|一样|遇到|想问|想知道)|求(?:解决|回复|答复)|"
-    r"支持楼主|(?:楼上|楼主)?说[的得]对|(?<!不)(?:赞同|同意)(?:楼主|楼上|\+1)?|一样|\bme\s*too\b|"
+    r"支持楼主|(?:楼上|楼主)?说[的得]对|都(?:是这样|这样|一样)|(?<!不)(?:赞同|同意)(?:楼主|楼上|\+1)?|一样|\bme\s*too\b|"
     # Cantonese, after the text is made simplified: 我哋都係咁 -> 我哋都系咁
     r"(?:我|我哋|我家|我哋屋企|屋企)(?:都|也)系(?:咁|一样)?",
     re.IGNORECASE,
@@ -57,6 +58,14 @@ ADVICE = re.compile(
     r"你(?:可以|应该|不如|最好|去|找)|可以直接|直接打|打\s*12345|找(?:住建|街道|媒体|律师)|"
     r"拨打?\s*12345|投诉到|去(?:住建|街道|消协)"
 )
+# Agreement anywhere in the post: "我家2栋2503也是一样", "水压同样好细", "10栋好几家都这样".
+# With the case's own fault or wording in the post, the neighbour reports the same matter.
+AGREEMENT = re.compile(
+    r"也(?:是|一样|这样|有|遇到|出现|漏|渗|坏|停|没|淹|臭|吵|裂|受)|同样|一样|类似|相同|"
+    r"都(?:这样|是这样|有这个|一样|系|这个|出现|有)"
+)
+# How alike a "me too with details" must be to the case's opening post, without a shared fault.
+SAME_MATTER_SIMILARITY = 0.3
 # Discourse's quote reply: [quote="sun_lei, post:6, topic:9"] names the post it answers.
 QUOTED_POST = re.compile(r"\[quote=[^\]]*?\bpost:\s*(\d{1,9})", re.IGNORECASE)
 FIRST_PERSON = re.compile(r"我|俺|本人|咱家|我们")
@@ -78,6 +87,7 @@ class TopicCase:
     id: int
     owner: str
     opening_post_number: int
+    text: str = ""  # the opening post's title and text, to tell "the same, at my place" apart
 
 
 @dataclass(frozen=True)
@@ -110,8 +120,9 @@ def _remainder(text: str) -> str:
     return re.sub(r"[\s\W_]+", "", left)
 
 
-def is_me_too(raw: str) -> bool:
-    """A post that only agrees, asks the same, or bumps (its own words add almost nothing)."""
+def is_me_too(raw: str, case_text: str = "") -> bool:
+    """A post that only agrees, asks the same, or bumps (its own words add almost nothing);
+    or opens with agreement and then tells the case's matter again."""
     text = _plain(raw)
     if not text:
         return False
@@ -121,8 +132,26 @@ def is_me_too(raw: str) -> bool:
     found = ME_TOO.search(text)
     if found is None:
         return False
+    if _other_fault(text, case_text):
+        return False  # "我家也有问题，厨房墙裂了" under a leak: a fault of its own
     # "我家也是，天花板一直滴水" opens with agreement: the same matter, told again.
-    return found.start() <= LEADING_AGREEMENT or len(_remainder(text)) <= SUPPORT_REMAINDER
+    return len(_remainder(text)) <= SUPPORT_REMAINDER or found.start() <= LEADING_AGREEMENT
+
+
+def _other_fault(text: str, case_text: str) -> bool:
+    """The post names a fault, and not one the case's opening post names."""
+    own = incident_match.faults_of(text)
+    return bool(case_text and own and not own & incident_match.faults_of(case_text))
+
+
+def tells_the_same_matter(raw: str, case_text: str) -> bool:
+    """A neighbour agrees ("也是", "同样", "都这样") and names the case's own fault, or writes
+    much as its owner did: the same matter told from their flat, not a new one."""
+    text = _plain(raw)
+    if not case_text or AGREEMENT.search(text) is None:
+        return False
+    shared = incident_match.faults_of(text) & incident_match.faults_of(case_text)
+    return bool(shared) or incident_match.similarity(text, case_text) >= SAME_MATTER_SIMILARITY
 
 
 def is_advice(raw: str) -> bool:
@@ -176,8 +205,11 @@ def decide(
     owned = [c for c in cases if c.owner.casefold() == post.username.casefold()]
     if owned:
         return Filing(UPDATE, owned[-1].id, "楼主的补充或追问")
-    if is_me_too(post.raw):
-        return Filing(SUPPORTER, _answered_case(post, cases, numbers).id, "邻居附议：同样的问题")
+    answered = _answered_case(post, cases, numbers)
+    if is_me_too(post.raw, answered.text):
+        return Filing(SUPPORTER, answered.id, "邻居附议：同样的问题")
+    if tells_the_same_matter(post.raw, answered.text):
+        return Filing(SUPPORTER, answered.id, "邻居附议：自家也有同样的问题")
     if is_own_matter(post.raw, label):
         return Filing(OPENER, None, "另一位业主提出了自己的诉求")
     return Filing(CHATTER, _answered_case(post, cases, numbers).id, "旁人的建议或讨论")

@@ -411,10 +411,12 @@ def _topic(forum: Forum, writer: _Writer, matter: Matter, end: datetime) -> None
             text = rng.choice(BYSTANDERS)
             at = later(6, matter.at)
             posts.append(GenPost(0, t, writer.username(), text, at, CHATTER, matter.id))
-    if rng.random() < 0.05:
-        other = rng.choice([f for f in FAULTS if f is not matter.fault])
+    if rng.random() < 0.05:  # of a fault no other owner here had within 7 days
         at = min(matter.at + timedelta(hours=rng.uniform(2, 120)), cap)
-        if _window_clear(forum, matter.community, other, at):
+        free = [f for f in FAULTS if _window_clear(forum, matter.community, f, at)]
+        free = [f for f in free if f is not matter.fault]
+        if free:
+            other = rng.choice(free)
             second = Matter(len(forum.matters), t, other, matter.community, at, writer.username())
             forum.matters[second.id] = second
             text = writer.fill(rng.choice(SECOND_MATTERS), matter.community, other)

@@ -52,6 +52,22 @@ def settings(database_url) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def classifier():
+    """The shipped model, loaded once for the run (it is only read)."""
+    from forumbot.classify.classifier import Classifier
+
+    return Classifier.load()
+
+
+@pytest.fixture(scope="module")
+def drafter():
+    """The shipped templates, knowledge base and departments."""
+    from forumbot.drafting.engine import Drafter
+
+    return Drafter()
+
+
 @pytest.fixture
 def make_post():
     """Put a post in the database as intake would have stored it."""

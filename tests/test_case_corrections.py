@@ -14,9 +14,7 @@ from forumbot.cases import drafts as case_drafts
 from forumbot.cases.drafts import DraftRef
 from forumbot.cases.jobs import DraftingJob
 from forumbot.cases.redraft import answer_request, restyle
-from forumbot.classify.classifier import Classifier
 from forumbot.classify.labeller import Labeller
-from forumbot.drafting.engine import Drafter
 from forumbot.intake.poller import Poller
 from forumbot.publish.publisher import Publisher
 from forumbot.review.errors import ReviewError
@@ -39,16 +37,6 @@ LEAK_AGAIN = "我家3栋1502卫生间漏水的事到底管不管？天花板一�
 ANSWER = "经现场查看，渗水来自楼上卫生间防水层破损，工程部已安排维修班组本周四上门修复。"
 # One reply in progress per case: a draft still to be published that is not a holding reply.
 IN_PROGRESS = tuple(UNPUBLISHED)
-
-
-@pytest.fixture(scope="module")
-def classifier():
-    return Classifier.load()
-
-
-@pytest.fixture(scope="module")
-def drafter():
-    return Drafter()
 
 
 class Bot:

@@ -9,8 +9,6 @@ from casebot import CaseBot, post
 from sqlalchemy import select
 
 from forumbot.cases.incident_match import place_of
-from forumbot.classify.classifier import Classifier
-from forumbot.drafting.engine import Drafter
 from forumbot.storage.models import AuditEntry, Incident
 
 FLOODS = [
@@ -37,16 +35,6 @@ ANSWER = (
     "经物业公司排查，翠湖花园地库集水井两台排水泵因暴雨断电停转，现已恢复供电并加装备用泵，"
     "受损车辆请到物业服务中心登记，保险理赔由物业协助办理。"
 )
-
-
-@pytest.fixture(scope="module")
-def classifier():
-    return Classifier.load()
-
-
-@pytest.fixture(scope="module")
-def drafter():
-    return Drafter()
 
 
 @pytest.fixture
@@ -108,7 +96,8 @@ def test_four_owners_one_flooded_garage_one_incident_one_request(bot, sandbox):
                 AuditEntry.entity_type == "incident", AuditEntry.action == "incident_spike"
             )
         ).all()
-        assert [e.entity_id for e in spikes] == [incident_id], "one spike alert"
+        # one alert for this burst (the seeded forum's own flooded garage has its own)
+        assert [e.entity_id for e in spikes].count(incident_id) == 1, "one spike alert"
 
     # The department answers once: every member case gets its own unified reply.
     bot.answer(mine[0].id, ANSWER, actor="物业公司张经理")

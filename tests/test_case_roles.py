@@ -165,3 +165,56 @@ WATER = roles.TopicCase(1, OWNER, 1, "水压太小 8栋1802水压特别小，洗
 def test_me_too_with_details_is_told_apart_by_the_cases_matter(raw, case, role):
     filing = roles.decide(roles.PostFacts("li_na", raw, 3), "engineering", [case])
     assert filing.role == role
+
+
+def test_a_spike_is_any_burst_of_cases_within_the_hours():
+    from datetime import UTC, datetime, timedelta
+
+    from forumbot.cases.incident_match import spike
+
+    t0 = datetime(2026, 7, 1, 0, 0, tzinfo=UTC)
+    burst = [t0, t0 + timedelta(hours=2), t0 + timedelta(hours=5, minutes=59)]
+    assert spike(burst, t0 + timedelta(hours=8), 3, 6)  # taken in late: still a burst
+    assert not spike(burst[:2], t0 + timedelta(hours=8), 3, 6)
+    spread = [t0, t0 + timedelta(hours=4), t0 + timedelta(hours=9)]
+    assert not spike(spread, t0 + timedelta(hours=10), 3, 6)
+    assert spike([*spread, t0 + timedelta(hours=10)], t0 + timedelta(hours=12), 3, 6)
+
+
+@pytest.mark.parametrize(
+    ("raw", "role"),
+    [
+        ("楼主加油，我们都支持你", SUPPORTER),
+        ('[quote="lin_xiaoyu, post:1, topic:3"]\n漏水[/quote]\n顶上去', SUPPORTER),
+        ("我们8幢也是这样", SUPPORTER),
+        ("我們這棟也是", SUPPORTER),
+        ("同一个问题，物业一直拖", SUPPORTER),
+    ],
+)
+def test_cheers_and_short_agreement_support_the_case(raw, role):
+    filing = roles.decide(roles.PostFacts("li_na", raw, 3), "engineering", [LEAK])
+    assert filing.role == role
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("三天两头停电，冰箱里的东西都坏了 幸福里7栋", "幸福里7栋"),  # not "冰箱里"
+        ("小区里12栋又停电了", None),
+        ("我在医院住了三天，回来家里全是水", None),
+        ("碧桂园凤凰城地库淹了", "碧桂园凤凰城"),
+        ("天鹅堡电梯坏了", "天鹅堡"),
+        ("保利香槟国际漏水", "保利香槟国际"),
+    ],
+)
+def test_words_that_only_end_like_a_community_are_not_a_place(text, place):
+    from forumbot.cases.incident_match import place_of
+
+    assert place_of(text) == place
+
+
+def test_a_short_name_is_the_same_community():
+    from forumbot.cases.incident_match import same_community
+
+    assert same_community("碧桂园凤凰城", "凤凰城") and same_community("海棠苑", "花城海棠苑")
+    assert not same_community("翠湖花园", "花园") and not same_community("凤凰城", "翠湖花园")

@@ -11,23 +11,11 @@ from casebot import CaseBot, our_replies, post
 from sqlalchemy import select
 
 from forumbot.cases.satisfaction import SatisfactionJob, read_answer
-from forumbot.classify.classifier import Classifier
-from forumbot.drafting.engine import Drafter
 from forumbot.review.case_stats import department_outcomes
 from forumbot.storage.models import AuditEntry, Case, Draft
 
 TITLE = "物业客服电话打不通"
 HOTLINE = "物业客服电话一直打不通，打了一上午都没人接，有事根本找不到人，这服务也太差了"
-
-
-@pytest.fixture(scope="module")
-def classifier():
-    return Classifier.load()
-
-
-@pytest.fixture(scope="module")
-def drafter():
-    return Drafter()
 
 
 @pytest.fixture

@@ -7,9 +7,6 @@ from __future__ import annotations
 import pytest
 from casebot import AGENT, CaseBot, our_replies, post
 
-from forumbot.classify.classifier import Classifier
-from forumbot.drafting.engine import Drafter
-
 # A service complaint: an interactive reply, waiting for an agent at once.
 HOTLINE_TITLE = "物业客服电话打不通"
 HOTLINE = "物业客服电话一直打不通，打了一上午都没人接，有事根本找不到人，这服务也太差了"
@@ -18,16 +15,6 @@ HOTLINE_MORE = "补充一下，今天又打了五次，还是没人接"
 LIFT_TITLE = "电梯天天坏"
 LIFT = "12栋的电梯这个月坏了三次，上周还困了人，物业说报修了就没下文"
 LIFT_ANSWER = "经物业公司核查，12栋电梯曳引机制动器老化，维保单位已更换配件，本周五前完成验收。"
-
-
-@pytest.fixture(scope="module")
-def classifier():
-    return Classifier.load()
-
-
-@pytest.fixture(scope="module")
-def drafter():
-    return Drafter()
 
 
 @pytest.fixture

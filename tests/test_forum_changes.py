@@ -13,9 +13,7 @@ from forumbot.cases import drafts as case_drafts
 from forumbot.cases.drafts import DraftRef
 from forumbot.cases.jobs import DraftingJob
 from forumbot.cases.redraft import answer_request, restyle
-from forumbot.classify.classifier import Classifier
 from forumbot.classify.labeller import Labeller
-from forumbot.drafting.engine import Drafter
 from forumbot.intake.poller import Poller
 from forumbot.publish.marker import MARKER_PREFIX
 from forumbot.publish.publisher import Publisher
@@ -27,16 +25,6 @@ LEAK = "3栋2单元1502卫生间天花板漏水一个月了，报修三次没人
 LEAK_EDITED = LEAK + "。补充：现在客厅吊顶也开始滴水，插座旁边都是水"
 ANSWER = "经现场查看，渗水来自楼上卫生间防水层破损，工程部已安排维修班组本周四上门修复。"
 FEE = "物业费每平米多少钱？怎么交？"
-
-
-@pytest.fixture(scope="module")
-def classifier():
-    return Classifier.load()
-
-
-@pytest.fixture(scope="module")
-def drafter():
-    return Drafter()
 
 
 class Bot:

@@ -337,3 +337,29 @@ def test_incident_pages_in_english(app, seeded):
     assert "成员案件" not in html and "待确认" not in html
     listing = client.get("/incidents").get_data(as_text=True)
     assert "Open incidents" in listing and "Spike" in listing and "进行中的事件" not in listing
+
+
+def test_an_incident_does_not_grow_past_its_window_by_chaining(sessions, make_post, drafter):
+    """Floods 60 hours apart join one incident; one 120 hours after the first does not join
+    it through the middle one (the window counts from the incident's first case)."""
+    from forumbot.storage.models import Case
+
+    first = utcnow() - timedelta(hours=130)
+    with sessions() as s:
+        for n, hours in enumerate((0, 60, 120)):
+            user, raw = FLOOD[n]
+            file(
+                s,
+                make_post,
+                drafter,
+                700 + n,
+                user,
+                raw,
+                "property_management",
+                first + timedelta(hours=hours),
+            )
+        s.commit()
+        cases = s.scalars(select(Case).where(Case.topic_id.in_((700, 701, 702)))).all()
+        by_topic = {c.topic_id: c.incident_id for c in cases}
+    assert by_topic[700] is not None and by_topic[700] == by_topic[701]
+    assert by_topic[702] != by_topic[700]

@@ -17,7 +17,10 @@ from sqlalchemy.orm import Session
 
 from forumbot.cases import incidents, roles, satisfaction
 from forumbot.cases.drafts import first_reply_due
-from forumbot.cases.forum_changes import supersede, supersede_open_drafts
+from forumbot.cases.forum_changes import (
+    retire_unapproved,
+    supersede_open_drafts,
+)
 from forumbot.cases.states import ACTIVE, CLOSED, OPEN, REPLIED, RESOLVED, UNRESOLVED
 from forumbot.cases.writing import (
     addressed,
@@ -338,16 +341,8 @@ def _owner_says_solved(session: Session, case: Case, post: Post, now: datetime) 
     """The owner says it is settled: nothing more is said to them on this matter, so every
     reply not yet approved (the holding reply too) is retired and the department released."""
     reason = f"楼主在 {post.post_number} 楼表示问题已解决"
-    for draft in session.scalars(
-        select(Draft)
-        .where(
-            Draft.case_id == case.id,
-            Draft.state.in_((PENDING_APPROVAL, AWAITING_SPECIALIST, FAILED)),
-        )
-        .order_by(Draft.id)
-    ):
-        supersede(session, draft, reason, actor=ACTOR, action="case_resolved")
-    case.state, case.outcome, case.closed_at = "resolved", "resolved", now
+    retire_unapproved(session, case.id, reason, actor=ACTOR)
+    case.state, case.outcome, case.closed_at = RESOLVED, RESOLVED, now
     _note(session, case, "case_resolved", post, reason)
     return []
 

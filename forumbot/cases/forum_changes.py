@@ -19,7 +19,14 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forumbot.review.states import AWAITING_SPECIALIST, PUBLISHING, SUPERSEDED, UNPUBLISHED
+from forumbot.review.states import (
+    AWAITING_SPECIALIST,
+    FAILED,
+    PENDING_APPROVAL,
+    PUBLISHING,
+    SUPERSEDED,
+    UNPUBLISHED,
+)
 from forumbot.storage import audit
 from forumbot.storage.models import Case, DepartmentRequest, Draft, FollowUp, Post, utcnow
 from forumbot.storage.stages import RECEIVED
@@ -134,6 +141,23 @@ def supersede_case_drafts(
         supersede(session, draft, reason, actor=actor, action=action, keep_request=keep_request)
         moved += 1
     return moved
+
+
+def retire_unapproved(session: Session, case_id: int, reason: str, *, actor: str) -> int:
+    """The owner says the matter is settled: every reply of the case no person approved yet
+    (the holding reply too) is retired and its department request closed."""
+    retired = 0
+    for draft in session.scalars(
+        select(Draft)
+        .where(
+            Draft.case_id == case_id,
+            Draft.state.in_((PENDING_APPROVAL, AWAITING_SPECIALIST, FAILED)),
+        )
+        .order_by(Draft.id)
+    ):
+        supersede(session, draft, reason, actor=actor, action="case_resolved")
+        retired += 1
+    return retired
 
 
 def post_edited(session: Session, post: Post, seen: ForumPost, *, actor: str) -> bool:

@@ -87,16 +87,23 @@ def consider(
         .where(
             Case.id != case.id,
             Case.place.is_not(None),
-            Case.place.like(f"{community}%"),
             Case.opened_at >= case.opened_at - window,
+            Case.opened_at <= case.opened_at + window,
             Case.state.not_in(tuple(REPLIED - {"answered"})),
         )
-        .order_by(Case.incident_id.is_(None), Case.id)
-        .limit(200)
+        .order_by(Case.incident_id.is_(None), Case.opened_at.desc())
+        .limit(500)
     ).all()
     mine = _text(case)
     match = next(
-        (c for c in candidates if incident_match.same_matter(mine, _text(c), window)), None
+        (
+            c
+            for c in candidates
+            if incident_match.same_community(community, incident_match.community_of(c.place))
+            and incident_match.same_matter(mine, _text(c), window)
+            and _within_incident(session, c, case, window)
+        ),
+        None,
     )
     if match is None:
         return None
@@ -125,6 +132,17 @@ def consider(
     case.incident_id = incident.id
     raise_spike(session, incident, now, spike_count, spike_hours)
     return incident
+
+
+def _within_incident(session: Session, member: Case, case: Case, window: timedelta) -> bool:
+    """An incident does not grow by chaining: a new case must be within the window of the
+    incident's first case, not only of the member it resembles."""
+    if member.incident_id is None:
+        return True
+    first = session.scalar(
+        select(func.min(Case.opened_at)).where(Case.incident_id == member.incident_id)
+    )
+    return first is None or abs(case.opened_at - first) <= window
 
 
 def _adopt_requests(session: Session, case: Case, incident: Incident) -> None:

@@ -47,7 +47,7 @@ ME_TOO = re.compile(
     r"\+\s*1|＋\s*1|同问|同求|同上|同感|(?<![屋楼吊封房山头置])顶+(?![楼层棚部上端])|\bdd+\b|\bup+\b|附议|蹲+|mark|"
     r"坐等|关注|我家也(?:是|一样|有|这样|遇到|出现)|我们?家?也(?:是|一样|遇到|出现了?)(?:这|同样|一样)?|"
     r"俺家也|(?:一样|同样)的?(?:问题|情况)|我也(?:是|一样|遇到|想问|想知道)|求(?:解决|回复|答复)|"
-    r"支持楼主|(?:楼上|楼主)?说[的得]对|都(?:是这样|这样|一样)|(?<!不)(?:赞同|同意)(?:楼主|楼上|\+1)?|一样|\bme\s*too\b|"
+    r"支持楼主|(?:楼主)?加油|(?:都|也)?支持(?:你|您)|(?:楼上|楼主)?说[的得]对|都(?:是这样|这样|一样)|顶上去|(?<!不)(?:赞同|同意)(?:楼主|楼上|\+1)?|一样|\bme\s*too\b|"
     # Cantonese, after the text is made simplified: 我哋都係咁 -> 我哋都系咁
     r"(?:我|我哋|我家|我哋屋企|屋企)(?:都|也)系(?:咁|一样)?",
     re.IGNORECASE,
@@ -62,8 +62,11 @@ ADVICE = re.compile(
 # With the case's own fault or wording in the post, the neighbour reports the same matter.
 AGREEMENT = re.compile(
     r"也(?:是|一样|这样|有|遇到|出现|漏|渗|坏|停|没|淹|臭|吵|裂|受)|同样|一样|类似|相同|"
+    r"同一个?(?:问题|情况|毛病)|"
     r"都(?:这样|是这样|有这个|一样|系|这个|出现|有)"
 )
+# Agreement with no fault of its own and at most this much else: "我们8幢也是这样".
+SHORT_AGREEMENT = 12
 # How alike a "me too with details" must be to the case's opening post, without a shared fault.
 SAME_MATTER_SIMILARITY = 0.3
 # Discourse's quote reply: [quote="sun_lei, post:6, topic:9"] names the post it answers.
@@ -148,9 +151,12 @@ def tells_the_same_matter(raw: str, case_text: str) -> bool:
     """A neighbour agrees ("也是", "同样", "都这样") and names the case's own fault, or writes
     much as its owner did: the same matter told from their flat, not a new one."""
     text = _plain(raw)
-    if not case_text or AGREEMENT.search(text) is None:
+    if not case_text or AGREEMENT.search(text) is None or is_advice(text):
         return False
-    shared = incident_match.faults_of(text) & incident_match.faults_of(case_text)
+    own = incident_match.faults_of(text)
+    if not own and len(_remainder(text)) <= SHORT_AGREEMENT:
+        return True  # "我们8幢也是这样", "同一个问题，物业一直拖": agreement, nothing new
+    shared = own & incident_match.faults_of(case_text)
     return bool(shared) or incident_match.similarity(text, case_text) >= SAME_MATTER_SIMILARITY
 
 

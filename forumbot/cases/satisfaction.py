@@ -19,13 +19,13 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from forumbot.cases import drafts
-from forumbot.cases.forum_changes import supersede
+from forumbot.cases.forum_changes import retire_unapproved
 from forumbot.cases.states import ANSWERED, CLOSED, RESOLVED, UNRESOLVED
 from forumbot.cases.views import post_view
 from forumbot.classify.normalize import to_simplified
 from forumbot.drafting.engine import Drafter
 from forumbot.drafting.resource_store import ResourceStore
-from forumbot.review.states import AWAITING_SPECIALIST, FAILED, PENDING_APPROVAL
+from forumbot.review.states import FAILED, PENDING_APPROVAL
 from forumbot.storage import audit
 from forumbot.storage.models import Case, Draft, FollowUp, Post, utcnow
 from forumbot.workcalendar import format_beijing, working_days_from
@@ -89,15 +89,7 @@ def owner_answered(session: Session, case: Case, post: Post, now: datetime) -> s
     before = case.state
     if outcome == RESOLVED:
         reason = f"楼主在 {post.post_number} 楼回复回访：问题已解决"
-        for draft in session.scalars(
-            select(Draft)
-            .where(
-                Draft.case_id == case.id,
-                Draft.state.in_((PENDING_APPROVAL, AWAITING_SPECIALIST, FAILED)),
-            )
-            .order_by(Draft.id)
-        ):
-            supersede(session, draft, reason, actor=ACTOR, action="case_resolved")
+        retire_unapproved(session, case.id, reason, actor=ACTOR)
         case.state, case.outcome, case.closed_at = RESOLVED, RESOLVED, now
         action = "case_resolved"
     else:

@@ -22,12 +22,12 @@ from forumbot.cases import incidents
 from forumbot.cases.jobs import DraftingJob, FollowUpJob
 from forumbot.cases.satisfaction import SatisfactionJob
 from forumbot.classify.classifier import Classifier
-from forumbot.classify.labeller import Labeller
 from forumbot.classify.persist import ModelError
 from forumbot.config import Settings
 from forumbot.discourse import DiscourseClient, DiscourseError
 from forumbot.drafting.resource_store import ResourceStore
 from forumbot.intake.poller import Poller
+from forumbot.labelling.labeller import Labeller
 from forumbot.publish.publisher import Publisher
 from forumbot.storage.database import check_schema, make_engine, session_factory
 

@@ -13,8 +13,8 @@ from forumbot.cases import drafts as case_drafts
 from forumbot.cases.drafts import DraftRef
 from forumbot.cases.jobs import DraftingJob
 from forumbot.cases.redraft import answer_request
-from forumbot.classify.labeller import Labeller
 from forumbot.intake.poller import Poller
+from forumbot.labelling.labeller import Labeller
 from forumbot.publish.publisher import Publisher
 from forumbot.storage.models import Case, DepartmentRequest, Draft, Post
 

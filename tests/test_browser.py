@@ -24,10 +24,10 @@ from werkzeug.serving import make_server
 from forumbot.cases import drafts
 from forumbot.cases.jobs import DraftingJob
 from forumbot.classify.classifier import Classifier
-from forumbot.classify.labeller import Labeller
 from forumbot.config import load_settings
 from forumbot.drafting.engine import Drafter
 from forumbot.intake.poller import Poller
+from forumbot.labelling.labeller import Labeller
 from forumbot.publish.publisher import Publisher
 from forumbot.storage.models import Classification, DepartmentRequest, Draft, Post
 from forumbot.web import create_app

@@ -14,8 +14,8 @@ from forumbot.cases import drafts as case_drafts
 from forumbot.cases.drafts import DraftRef
 from forumbot.cases.jobs import DraftingJob
 from forumbot.cases.redraft import answer_request, restyle
-from forumbot.classify.labeller import Labeller
 from forumbot.intake.poller import Poller
+from forumbot.labelling.labeller import Labeller
 from forumbot.publish.publisher import Publisher
 from forumbot.review.errors import ReviewError
 from forumbot.review.states import UNPUBLISHED

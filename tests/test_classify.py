@@ -157,7 +157,7 @@ def test_needs_text_or_jsonl():
 def test_labeller_labels_each_received_post_once(sessions, make_post, classifier):
     from sqlalchemy import select
 
-    from forumbot.classify.labeller import Labeller
+    from forumbot.labelling.labeller import Labeller
     from forumbot.storage.models import Classification, Post
 
     with sessions() as s:

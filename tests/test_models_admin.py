@@ -13,9 +13,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from forumbot.classify import retraining
 from forumbot.classify.classifier import Classifier
-from forumbot.classify.labeller import Labeller
 from forumbot.classify.labels import LABELS
 from forumbot.classify.persist import (
     load_current,
@@ -25,6 +23,8 @@ from forumbot.classify.persist import (
     write_pointer,
 )
 from forumbot.config import load_settings
+from forumbot.labelling import retraining
+from forumbot.labelling.labeller import Labeller
 from forumbot.paths import CORPUS_DIR, MODELS_DIR
 from forumbot.storage.models import AuditEntry, Classification, TrainingRun
 from forumbot.web import ConsolePaths, create_app
@@ -251,7 +251,7 @@ def test_unknown_version_is_404(app):
 def test_labeller_reloads_a_promoted_model_and_keeps_it_when_the_next_is_broken(
     sessions, make_post, models_dir, caplog
 ):
-    caplog.set_level(logging.INFO, logger="forumbot.classify.labeller")
+    caplog.set_level(logging.INFO, logger="forumbot.labelling.labeller")
     labeller = Labeller(sessions, Classifier(load_current(models_dir)), models_dir=models_dir)
     assert labeller.refresh_model() is False  # nothing changed
     promote(models_dir, PREVIOUS)

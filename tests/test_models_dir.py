@@ -16,10 +16,10 @@ import pytest
 from click.testing import CliRunner
 
 from forumbot.classify.classifier import Classifier
-from forumbot.classify.labeller import Labeller
 from forumbot.classify.persist import load_current, read_pointer, sha256_of, write_pointer
 from forumbot.cli import cli
 from forumbot.config import load_settings
+from forumbot.labelling.labeller import Labeller
 from forumbot.paths import MODELS_DIR
 from forumbot.runtime import make_labeller
 from forumbot.web import create_app
@@ -103,7 +103,7 @@ def test_train_rollback_uses_the_configured_models(elsewhere):
 
 
 def test_labeller_picks_up_a_broken_model_once_it_is_fixed(sessions, tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="forumbot.classify.labeller")
+    caplog.set_level(logging.INFO, logger="forumbot.labelling.labeller")
     models = shutil.copytree(MODELS_DIR, tmp_path / "models")
     labeller = Labeller(sessions, Classifier(load_current(models)), models_dir=models)
     good = models / CURRENT / "model.skops"

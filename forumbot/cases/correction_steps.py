@@ -15,8 +15,8 @@ from forumbot.cases.filing import owner_update, person_wrote_in
 from forumbot.cases.roles import CHATTER, OPENER, SUPPORTER, UPDATE, VALID_LABELS
 from forumbot.cases.states import CLOSED
 from forumbot.cases.writing import case_view, open_reply, replace_drafts, sync_departments
-from forumbot.classify.labeller import latest_classification
 from forumbot.drafting.engine import Drafter
+from forumbot.labelling.labeller import latest_classification
 from forumbot.review.errors import ReviewError
 from forumbot.review.states import AWAITING_SPECIALIST, FAILED, PENDING_APPROVAL, UNPUBLISHED
 from forumbot.storage import audit

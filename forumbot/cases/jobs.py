@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from forumbot.cases import drafts, filing
 from forumbot.cases.views import open_reply
 from forumbot.cases.writing import LOCAL_TZ, post_view, sync_departments
-from forumbot.classify.labeller import latest_classification
 from forumbot.drafting.engine import Drafter
 from forumbot.drafting.resource_store import ResourceStore
+from forumbot.labelling.labeller import latest_classification
 from forumbot.storage.models import Case, Draft, FollowUp, Post, utcnow
 from forumbot.storage.stages import DRAFTED, LABELLED, RECEIVED, advance, waiting
 

@@ -17,10 +17,10 @@ from forumbot.cases.writing import (
     store_plan,
     sync_departments,
 )
-from forumbot.classify.labeller import latest_classification
 from forumbot.classify.labels import LABEL_NAMES_ZH, LABELS, STYLES
 from forumbot.drafting.engine import Drafter
 from forumbot.drafting.resources import Department as ConfiguredDepartment
+from forumbot.labelling.labeller import latest_classification
 from forumbot.review import limits
 from forumbot.review.errors import ReviewError
 from forumbot.review.states import (

@@ -70,8 +70,8 @@ class Feed:
 
     def show_new(self, sessions: sessionmaker[Session]) -> None:
         from forumbot.cases.roles import ROLE_NAMES_ZH
-        from forumbot.classify.labeller import latest_classification
         from forumbot.classify.labels import LABEL_NAMES_ZH
+        from forumbot.labelling.labeller import latest_classification
         from forumbot.review.states import STATE_NAMES_ZH
 
         with sessions() as session:

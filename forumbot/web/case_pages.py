@@ -19,8 +19,8 @@ from werkzeug.routing import BuildError
 from forumbot.cases import drafts
 from forumbot.cases.roles import ROLE_NAMES_ZH
 from forumbot.cases.states import CASE_STATE_NAMES_ZH
-from forumbot.classify.labeller import latest_classification
 from forumbot.classify.labels import LABEL_NAMES_ZH, LABELS, STYLE_NAMES_ZH, STYLES
+from forumbot.labelling.labeller import latest_classification
 from forumbot.review import claims
 from forumbot.review.states import STATE_NAMES_ZH
 from forumbot.storage.models import Case, Department, Draft, Incident, utcnow

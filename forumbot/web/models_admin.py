@@ -27,9 +27,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from forumbot.classify import persist, retraining
+from forumbot.classify import persist
 from forumbot.classify.labels import LABEL_NAMES_ZH, LABELS
 from forumbot.classify.persist import ModelError
+from forumbot.labelling import retraining
 from forumbot.review.errors import ReviewError
 from forumbot.storage import audit
 from forumbot.storage.models import Classification, Post, TrainingRun

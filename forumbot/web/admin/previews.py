@@ -10,9 +10,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from forumbot.cases.writing import post_view
-from forumbot.classify.labeller import latest_classification
 from forumbot.drafting.edits import EditError
 from forumbot.drafting.engine import PostView
+from forumbot.labelling.labeller import latest_classification
 from forumbot.review.limits import problem
 from forumbot.storage.models import Draft, Post
 from forumbot.texthash import text_sha256

@@ -155,11 +155,14 @@ WATER = roles.TopicCase(1, OWNER, 1, "水压太小 8栋1802水压特别小，洗
         ("我住8棟1801，水壓同樣好細", WATER, SUPPORTER),
         ("我家也漏水，5栋也是", LEAK, SUPPORTER),
         ("10栋好几家都这样", LEAK, SUPPORTER),
+        ("我家6栋1单元502也是，卫生间顶上一直滴水", LEAK, SUPPORTER),  # the flat's number
+        ("3栋的渗水确实严重，我家楼下也被泡了", LEAK, SUPPORTER),
         # agreement words, then a fault of their own: a case of their own
         ("我家也有问题，厨房墙裂了好大一条缝，谁来管管", LEAK, OPENER),
         ("我也想问一下，车位什么时候开始卖？", LEAK, OPENER),
         # advice that happens to contain 一样 stays advice
         ("楼主可以打12345投诉，一样能解决", LEAK, CHATTER),
+        ("+1，楼主可以直接打12345", LEAK, CHATTER),
     ],
 )
 def test_me_too_with_details_is_told_apart_by_the_cases_matter(raw, case, role):

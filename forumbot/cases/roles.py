@@ -62,7 +62,7 @@ ADVICE = re.compile(
 # With the case's own fault or wording in the post, the neighbour reports the same matter.
 AGREEMENT = re.compile(
     r"也(?:是|一样|这样|有|遇到|出现|漏|渗|坏|停|没|淹|臭|吵|裂|受)|同样|一样|类似|相同|"
-    r"同一个?(?:问题|情况|毛病)|"
+    r"同一个?(?:问题|情况|毛病)|确实|的确|"
     r"都(?:这样|是这样|有这个|一样|系|这个|出现|有)"
 )
 # Agreement with no fault of its own and at most this much else: "我们8幢也是这样".
@@ -72,6 +72,7 @@ SAME_MATTER_SIMILARITY = 0.3
 # Discourse's quote reply: [quote="sun_lei, post:6, topic:9"] names the post it answers.
 QUOTED_POST = re.compile(r"\[quote=[^\]]*?\bpost:\s*(\d{1,9})", re.IGNORECASE)
 FIRST_PERSON = re.compile(r"我|俺|本人|咱家|我们")
+UNIT = re.compile(r"\d{1,2}\s*单元")
 OWN_ADDRESS = re.compile(r"\d{1,3}\s*(?:栋|号楼|幢|座)|\d{3,4}\s*(?:室|房|户)?(?=\D|$)")
 # A valid post this long is an account of one's own, even without "我".
 LONG_ACCOUNT = 40
@@ -132,6 +133,10 @@ def is_me_too(raw: str, case_text: str = "") -> bool:
     stripped = re.sub(r"[\s\W_]+", "", text)
     if not stripped:  # emoji or punctuation only: a bump
         return True
+    if is_advice(text):
+        return False  # "楼主可以打12345，一样能解决": advice to the owner, not support
+    # "我家2栋2503也是一样…" reads as "我家也是一样…": the flat's number is not a matter
+    text = UNIT.sub("", OWN_ADDRESS.sub("", text))
     found = ME_TOO.search(text)
     if found is None:
         return False

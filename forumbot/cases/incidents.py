@@ -8,7 +8,7 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from forumbot.cases import incident_match
 from forumbot.cases.incident_match import CaseText
@@ -82,8 +82,9 @@ def consider(
         return None
     window = timedelta(hours=window_hours)
     community = incident_match.community_of(case.place)
-    candidates = session.scalars(
-        select(Case)
+    # Places first (two columns, no texts): only cases at this community are read in full.
+    nearby = session.execute(
+        select(Case.id, Case.place)
         .where(
             Case.id != case.id,
             Case.place.is_not(None),
@@ -92,15 +93,29 @@ def consider(
             Case.state.not_in(tuple(REPLIED - {"answered"})),
         )
         .order_by(Case.incident_id.is_(None), Case.opened_at.desc())
-        .limit(500)
+        .limit(1000)
     ).all()
+    here = [
+        case_id
+        for case_id, place in nearby
+        if incident_match.same_community(community, incident_match.community_of(place))
+    ]
+    candidates = (
+        session.scalars(
+            select(Case)
+            .options(joinedload(Case.opening_post))
+            .where(Case.id.in_(here))
+            .order_by(Case.incident_id.is_(None), Case.opened_at.desc())
+        ).all()
+        if here
+        else []
+    )
     mine = _text(case)
     match = next(
         (
             c
             for c in candidates
-            if incident_match.same_community(community, incident_match.community_of(c.place))
-            and incident_match.same_matter(mine, _text(c), window)
+            if incident_match.same_matter(mine, _text(c), window)
             and _within_incident(session, c, case, window)
         ),
         None,

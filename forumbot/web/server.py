@@ -15,8 +15,9 @@ from typing import Any
 
 from waitress import create_server, wasyncore
 
-# waitress's own default; CPU-bound pages get tighter latency tails from fewer threads
-# (bench/console_load.py: queue p95 397 ms with 2, 459 ms with 4, 567 ms with 8 threads).
+# waitress's own default; CPU-bound pages get tighter latency tails from fewer threads (the
+# drafts-era bench/console_load.py measured queue p95 397 ms with 2, 459 ms with 4, 567 ms
+# with 8 threads; `--threads` on today's script compares them again).
 DEFAULT_THREADS = 4
 # Seconds the I/O loop sleeps when nothing happens; stop() wakes it at once anyway.
 LOOP_TIMEOUT = 1.0

@@ -14,12 +14,14 @@ import time
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from forumbot.cases import drafts as case_drafts
 from forumbot.cases.drafts import DraftRef
 from forumbot.discourse import DiscourseClient, DiscourseError
 from forumbot.intake.poller import Poller
 from forumbot.publish.marker import MARKER_PREFIX
+from forumbot.review.errors import ReviewError
 from forumbot.storage import audit
 from forumbot.storage.models import Draft, IntakeCursor, Post
 
@@ -150,21 +152,32 @@ class Approver:
     def __init__(self, sessions, limit: int):
         self.sessions, self.limit, self.done = sessions, limit, threading.Event()
         self.approved: set[int] = set()
+        self.conflicts = 0
         self.thread = threading.Thread(target=self.work)
 
     def work(self) -> None:
         while not self.done.is_set() and len(self.approved) < self.limit:
             with self.sessions() as s:
                 waiting = s.scalars(
-                    select(Draft)
+                    select(Draft.id)
                     .where(Draft.state == "pending_approval", Draft.kind == "reply")
                     .order_by(Draft.id)
                     .limit(self.limit - len(self.approved))
                 ).all()
-                for draft in waiting:
-                    case_drafts.approve(s, DraftRef(draft.id), actor="王小明")
-                    self.approved.add(draft.id)
-                s.commit()
+            for draft_id in waiting:
+                # One approval per transaction, at the revision the reviewer read, as the
+                # console does. The bot may rewrite a draft meanwhile (a neighbour joined
+                # the case): that approval is refused, and the reviewer reads it again.
+                with self.sessions() as s:
+                    try:
+                        revision = s.get(Draft, draft_id).revision
+                        case_drafts.approve(s, DraftRef(draft_id, revision), actor="王小明")
+                        s.commit()
+                    except (StaleDataError, ReviewError):
+                        s.rollback()
+                        self.conflicts += 1
+                        continue
+                self.approved.add(draft_id)
             time.sleep(0.2)
 
 

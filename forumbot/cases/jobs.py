@@ -84,7 +84,10 @@ class DraftingJob:
                 if label is None:
                     continue
                 filing.file_post(session, post, label, self.drafter, departments, now)
-                session.flush()
+                # One post, one transaction: a crash loses at most the post in hand, and the
+                # write lock (SQLite has one) is never held across a whole batch, so the
+                # publisher is not kept waiting behind a round of drafting.
+                session.commit()
                 done += 1
             session.commit()
         if done:

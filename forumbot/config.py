@@ -36,6 +36,9 @@ SECRET_NAMES = (
     "DISCOURSE_API_USERNAME",
     "FORUMBOT_SECRET_KEY",
     "FORUMBOT_WEBHOOK_SECRET",
+    "FORUMBOT_SMTP_PASSWORD",
+    "FORUMBOT_ROBOT_WEBHOOK_URL",
+    "FORUMBOT_ROBOT_SECRET",
 )
 
 
@@ -99,6 +102,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "reread_before_publish": Key(
             bool, True, "Re-read the post first: deleted or edited posts are not answered.", None
         ),
+        "example_contacts": Key(
+            str,
+            "auto",
+            "Publish replies quoting the example contacts: auto (only to a loopback forum, "
+            "the sandbox), allow, refuse.",
+            choices=("auto", "allow", "refuse"),
+        ),
     },
     "classifier": {
         "review_threshold": Key(
@@ -125,6 +135,30 @@ SCHEMA: dict[str, dict[str, Key]] = {
             int, 3, "Working days after our answer before asking whether it is solved.", 0
         ),
         "silence_days": Key(int, 7, "Days without the owner's answer before a case is closed.", 1),
+        "urgent_reply_hours": Key(
+            float, 2.0, "An urgent case's first reply is due within this many hours.", 0.1
+        ),
+        "urgent_department_hours": Key(
+            float, 8.0, "An urgent case's department answer is due within this many hours.", 0.1
+        ),
+    },
+    "alerts": {
+        "interval_seconds": Key(float, 30.0, "How often urgent cases are checked for alerts.", 1),
+        "smtp_host": Key(str, "", "Mail server for alerts; empty: no mail alerts."),
+        "smtp_port": Key(int, 25, "Mail server port.", 1),
+        "smtp_starttls": Key(bool, False, "Use STARTTLS with the mail server."),
+        "smtp_user": Key(str, "", "Mail server login (password: FORUMBOT_SMTP_PASSWORD)."),
+        "mail_from": Key(str, "forumbot@localhost", "Sender address of alert mail."),
+        "duty_manager": Key(list, [], "Addresses of the duty manager (every urgent case)."),
+        "security": Key(list, [], "Addresses of security (threats, violence, self-harm)."),
+        "robot_kind": Key(
+            str,
+            "wecom",
+            "Chat robot webhook shape: wecom (企业微信) or dingtalk (钉钉); URL in "
+            "FORUMBOT_ROBOT_WEBHOOK_URL.",
+            choices=("wecom", "dingtalk"),
+        ),
+        "console_url": Key(str, "", "Console address linked from alerts (e.g. https://host)."),
     },
     "console": {
         "host": Key(str, "127.0.0.1", "Address the console and webhook listen on."),

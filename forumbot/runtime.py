@@ -18,6 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from forumbot import workcalendar
+from forumbot.alerts.job import AlertJob
+from forumbot.alerts.setup import channels_from
 from forumbot.cases import incidents
 from forumbot.cases.jobs import DraftingJob, FollowUpJob
 from forumbot.cases.satisfaction import SatisfactionJob
@@ -26,8 +28,10 @@ from forumbot.classify.persist import ModelError
 from forumbot.config import Settings
 from forumbot.discourse import DiscourseClient, DiscourseError
 from forumbot.drafting.resource_store import ResourceStore
+from forumbot.hosts import url_is_loopback
 from forumbot.intake.poller import Poller
 from forumbot.labelling.labeller import Labeller
+from forumbot.publish.contacts import contact_guard
 from forumbot.publish.publisher import Publisher
 from forumbot.storage.database import check_schema, make_engine, session_factory
 
@@ -45,6 +49,7 @@ class Bot:
     drafting: DraftingJob | None = None
     followups: FollowUpJob | None = None
     satisfaction: SatisfactionJob | None = None
+    alerts: AlertJob | None = None
 
     def close(self) -> None:
         self.client.close()
@@ -97,6 +102,13 @@ def _assemble(
         overlap_ids=settings["intake.overlap_ids"],
         max_pages=settings["intake.max_pages_per_run"],
     )
+    # config/ and reply_templates/ are checked at start, and re-read when an admin edits them
+    store = ResourceStore(
+        kb_threshold=settings["drafting.kb_threshold"],
+        urgent_hours=settings["cases.urgent_reply_hours"],
+        urgent_department_hours=settings["cases.urgent_department_hours"],
+    )
+    drafter = store.drafter()
     publisher = Publisher(
         sessions=sessions,
         forum=client,
@@ -106,10 +118,10 @@ def _assemble(
         max_attempts=settings["publisher.max_attempts"],
         reread=settings["publisher.reread_before_publish"],
         retry_delay=settings["publisher.retry_delay_seconds"],
+        contact_check=contact_guard(
+            lambda: store.drafter().resources.contact, examples_allowed(settings)
+        ),
     )
-    # config/ and reply_templates/ are checked at start, and re-read when an admin edits them
-    store = ResourceStore(kb_threshold=settings["drafting.kb_threshold"])
-    drafter = store.drafter()
     return Bot(
         engine,
         sessions,
@@ -126,7 +138,20 @@ def _assemble(
             silence_days=settings["cases.silence_days"],
             store=store,
         ),
+        AlertJob(
+            sessions,
+            channels_from(settings),
+            forum_url=settings["forum.base_url"],
+            console_url=settings["alerts.console_url"],
+        ),
     )
+
+
+def examples_allowed(settings: Settings) -> bool:
+    """publisher.example_contacts: allow, refuse, or auto (allowed only when the forum is on
+    this machine: the sandbox of the demo and the tests)."""
+    choice = settings["publisher.example_contacts"]
+    return choice == "allow" or (choice == "auto" and url_is_loopback(settings["forum.base_url"]))
 
 
 def configure_calendar(settings: Settings) -> None:
@@ -181,6 +206,8 @@ def schedule_jobs(scheduler: BaseScheduler, bot: Bot, settings: Settings) -> Non
         jobs.append(("followups", bot.followups.run_once, 60.0))
     if bot.satisfaction is not None:
         jobs.append(("satisfaction", bot.satisfaction.run_once, 300.0))
+    if bot.alerts is not None:
+        jobs.append(("alerts", bot.alerts.run_once, settings["alerts.interval_seconds"]))
     now = datetime.now(UTC)
     for name, job, seconds in jobs:
         scheduler.add_job(

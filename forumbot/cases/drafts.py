@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forumbot.review import limits
@@ -22,8 +23,9 @@ from forumbot.review.states import (
     PUBLISHING,
     STATE_NAMES_ZH,
 )
+from forumbot.review.two_person import check_second_approver
 from forumbot.storage import audit
-from forumbot.storage.models import Draft, Post, utcnow
+from forumbot.storage.models import Case, Draft, Post, User, utcnow
 from forumbot.textsafety import neutralise
 
 # The states in which a person may still decide about a draft (reject it, redo it).
@@ -100,6 +102,9 @@ def write_draft(
         created_by=actor,
         case_id=case_id,
     )
+    if case_id is not None and kind == "reply":
+        case = session.get(Case, case_id)
+        draft.needs_second_approval = bool(case is not None and case.sensitive)
     session.add(draft)
     session.flush()
     audit.record(
@@ -132,6 +137,8 @@ def edit(session: Session, ref: DraftRef, text: str, *, actor: str) -> Draft:
     limits.check("reply_text", text)
     old = draft.text
     draft.text = text
+    # A new text needs its approvals again, the first of a sensitive reply's two too.
+    draft.first_approved_by, draft.first_approved_at = None, None
     audit.move(
         session,
         draft,
@@ -151,6 +158,27 @@ def reply_findings(draft: Draft, text: str | None = None) -> list[Any]:
     from forumbot.drafting.checker import check_reply
 
     return check_reply(draft.text if text is None else text, post_raw=draft.post.raw)
+
+
+def _role(session: Session, actor: str) -> str | None:
+    return session.scalar(select(User.role).where(User.username == actor))
+
+
+def _first_approval(
+    session: Session, draft: Draft, actor: str, reason: str | None, details: dict[str, Any]
+) -> Draft:
+    """A sensitive reply's first approval: recorded, and the draft waits for a supervisor."""
+    draft.first_approved_by, draft.first_approved_at = actor, utcnow()
+    audit.move(
+        session,
+        draft,
+        PENDING_APPROVAL,
+        actor=actor,
+        action="approve_first",
+        reason=reason or "敏感事项初审通过，等待主管复核",
+        details=details,
+    )
+    return draft
 
 
 def approve(
@@ -193,15 +221,20 @@ def approve(
             f"{f.message}（“{f.excerpt}”）" for f in findings if f.severity == "block"
         )
         raise ReviewError(f"回复检查未通过：{problems}。请修改后再批准，或填写放行理由")
-    draft.approved_by = actor
-    draft.approved_at = utcnow()
-    draft.approved_text_sha256 = audit.text_sha256(draft.text)
-    draft.publish_attempts = 0
-    details: dict[str, Any] = {"text_sha256": draft.approved_text_sha256}
+    details: dict[str, Any] = {"text_sha256": audit.text_sha256(draft.text)}
     if findings:
         details["findings"] = [finding_json(f) for f in findings]
     if blocking(findings):
         details["override"] = override
+    if draft.needs_second_approval:
+        if draft.first_approved_by is None:
+            return _first_approval(session, draft, actor, reason, details)
+        check_second_approver(draft.first_approved_by, actor, _role(session, actor))
+        details["first_approved_by"] = draft.first_approved_by
+    draft.approved_by = actor
+    draft.approved_at = utcnow()
+    draft.approved_text_sha256 = details["text_sha256"]
+    draft.publish_attempts = 0
     audit.move(
         session,
         draft,

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forumbot.cases import incidents, roles, satisfaction
+from forumbot.cases import incidents, roles, safety, satisfaction
 from forumbot.cases.drafts import first_reply_due
 from forumbot.cases.forum_changes import (
     retire_unapproved,
@@ -157,14 +157,17 @@ def file_post(
     now: datetime,
 ) -> list[int]:
     """File a newly labelled (or relabelled) post and write what its role needs; returns the
-    ids of the drafts written."""
-    if post.case_role == roles.UPDATE and label.label == "abuse":
+    ids of the drafts written. A post that reports danger is never left as chatter or only
+    offered for hiding: it opens (or joins) a case that is urgent."""
+    use = working_label(post, label.label)
+    if post.case_role == roles.UPDATE and use == "abuse":
         # The owner's follow-up was abuse after all: to the moderators, not into the reply.
         supersede_open_drafts(
             session, post, "楼主的跟帖重新分类为辱骂内容", actor=ACTOR, action="relabel"
         )
         post.case_role = None
     elif post.case_role in (roles.OPENER, roles.UPDATE) and post.case_id is not None:
+        safety.apply(session, session.get(Case, post.case_id), post, now, drafter.urgent_hours)
         return _refile(session, post, label, drafter, departments, now)
     cases = topic_cases(session, post.topic_id)
     numbers = dict(
@@ -176,7 +179,7 @@ def file_post(
     )
     filing = roles.decide(
         _facts(post),
-        label.label,
+        use,
         [
             roles.TopicCase(c.id, c.owner, 1, _opening_text(c))
             for c in cases
@@ -184,22 +187,41 @@ def file_post(
         ],
         numbers,
     )
+    if filing.role == roles.CHATTER and post.urgent:
+        filing = roles.Filing(roles.OPENER, None, "帖子报告了危及人身安全的情况，单独立案")
     target = session.get(Case, filing.case_id) if filing.case_id is not None else None
+    ids: list[int] = []
+    if post.urgent and label.label == "abuse":
+        # A threat is also abuse: the moderators still get it, and the case gets a reply.
+        ids += store_plan(
+            session, post, drafter.plan(post_view(post), "abuse"), label, departments, now
+        )
     if filing.role == roles.OPENER:
-        open_case(session, post, label.label, now, filing.reason)
-        plan = drafter.plan(post_view(post), label.label)
-        return store_plan(session, post, plan, label, departments, now, drafter=drafter)
+        case = open_case(session, post, use, now, filing.reason)
+        safety.apply(session, case, post, now, drafter.urgent_hours)
+        plan = drafter.plan(post_view(post), use)
+        return ids + store_plan(session, post, plan, label, departments, now, drafter=drafter)
     if filing.role == roles.UPDATE and target is not None:
         _attach(post, roles.UPDATE, target)
+        safety.apply(session, target, post, now, drafter.urgent_hours)
         return owner_update(session, target, post, label, drafter, departments, now)
     _attach(post, filing.role, target)
     _note(session, target, f"post_{filing.role}", post, filing.reason)
     if filing.role == roles.SUPPORTER and target is not None:
+        safety.apply(session, target, post, now, drafter.urgent_hours)
         readdress(session, target, drafter)
     if filing.role == roles.ABUSE:
         plan = drafter.plan(post_view(post), "abuse")
         return store_plan(session, post, plan, label, departments, now)
-    return []
+    return ids
+
+
+def working_label(post: Post, label: str) -> str:
+    """The label a post is filed and drafted under: its own, except that a report of danger
+    labelled abuse, empty or unrelated is still a matter for the service centre."""
+    if post.urgent and label not in roles.VALID_LABELS:
+        return "service"
+    return label
 
 
 def _refile(
@@ -215,9 +237,10 @@ def _refile(
     assert case is not None
     if post.case_role == roles.UPDATE:
         return owner_update(session, case, post, label, drafter, departments, now)
-    if label.label not in roles.VALID_LABELS:
-        case.label = label.label
-        replace = drafter.plan(post_view(post), label.label)
+    use = working_label(post, label.label)
+    if use not in roles.VALID_LABELS:
+        case.label = use
+        replace = drafter.plan(post_view(post), use)
         ids = replace_drafts(
             session,
             post,
@@ -232,11 +255,11 @@ def _refile(
             case.state, case.closed_at = CLOSED, now
             _note(session, case, "case_closed", post, "开帖内容重新分类为无效内容")
         return ids
-    case.label = label.label
+    case.label = use
     if case.state == CLOSED and case.answered_at is None:
         case.state, case.closed_at = OPEN, None
     view = case_view(session, case)
-    plan = drafter.plan(view, label.label)
+    plan = drafter.plan(view, use)
     return replace_drafts(
         session,
         post,

@@ -18,8 +18,16 @@ from forumbot.review.states import (
 from forumbot.storage.models import Case, Draft, Post
 
 
-def post_view(post: Post) -> PostView:
-    return PostView(post.forum_post_id, post.raw, post.topic_title, post.post_number, post.username)
+def post_view(post: Post, urgent_kind: str | None = None) -> PostView:
+    """The post as the drafter reads it; ``urgent_kind`` when its case is urgent."""
+    return PostView(
+        post.forum_post_id,
+        post.raw,
+        post.topic_title,
+        post.post_number,
+        post.username,
+        urgent_kind or post.urgent_kind,
+    )
 
 
 def case_view(session: Session, case: Case) -> PostView:
@@ -31,7 +39,14 @@ def case_view(session: Session, case: Case) -> PostView:
         .order_by(Post.post_number)
     ).all()
     raw = "\n\n".join([opener.raw, *updates])
-    return PostView(opener.forum_post_id, raw, opener.topic_title, opener.post_number, case.owner)
+    return PostView(
+        opener.forum_post_id,
+        raw,
+        opener.topic_title,
+        opener.post_number,
+        case.owner,
+        case.urgent_kind if case.urgent else None,
+    )
 
 
 def updates_view(session: Session, case: Case, first: Post) -> PostView:
@@ -48,7 +63,14 @@ def updates_view(session: Session, case: Case, first: Post) -> PostView:
         .order_by(Post.post_number)
     ).all()
     raw = "\n\n".join(raws) or first.raw
-    return PostView(first.forum_post_id, raw, first.topic_title, first.post_number, case.owner)
+    return PostView(
+        first.forum_post_id,
+        raw,
+        first.topic_title,
+        first.post_number,
+        case.owner,
+        first.urgent_kind,
+    )
 
 
 def supporters_of(session: Session, case: Case) -> list[str]:

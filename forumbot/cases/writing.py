@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
@@ -138,6 +138,7 @@ def store_plan(
         state=plan.state,
         reason=plan.decision.reason if plan.decision else None,
         label=plan.label,
+        due_at=urgent_due(post, plan, now) if plan.state == PENDING_APPROVAL else None,
         case_id=case.id if case else None,
     )
     draft.context = context
@@ -158,7 +159,7 @@ def store_plan(
                 DepartmentRequest(
                     draft_id=draft.id,
                     department_id=dept.id,
-                    due_at=working_days_from(now, dept.response_days),
+                    due_at=request_due(plan, dept, now),
                     note=note,
                     case_id=case.id if case else None,
                     incident_id=case.incident_id if case else None,
@@ -168,6 +169,23 @@ def store_plan(
             case.state = "waiting_department"
         ids += add_holding_reply(session, post, plan, draft, ACTOR)
     return ids
+
+
+def urgent_due(post: Post, plan: DraftPlan, now: datetime) -> datetime | None:
+    """An urgent plan's first reply is due within hours of the owner's post (None: the
+    usual first-reply target)."""
+    if plan.urgent_hours is None:
+        return None
+    return (post.forum_created_at or now) + timedelta(hours=plan.urgent_hours)
+
+
+def request_due(plan: DraftPlan, dept: Department, now: datetime) -> datetime:
+    """When the department's answer is due: its working days, or hours when people are in
+    danger."""
+    usual = working_days_from(now, dept.response_days)
+    if plan.urgent_department_hours is None:
+        return usual
+    return min(usual, now + timedelta(hours=plan.urgent_department_hours))
 
 
 def incident_request(session: Session, case: Case | None) -> DepartmentRequest | None:
@@ -291,8 +309,13 @@ def add_holding_reply(
         addressed(session, case, post, plan.holding) if case else plan.holding,
         actor=actor,
         style="holding",
-        reason="等待专业部门答复期间的告知回复",
+        reason=(
+            "涉及人身安全的紧急回复，专业部门同时处理"
+            if plan.urgent_hours is not None
+            else "等待专业部门答复期间的告知回复"
+        ),
         label=plan.label,
+        due_at=urgent_due(post, plan, utcnow()),
         case_id=waiting.case_id,
     )
     context = json.loads(waiting.context or "{}")

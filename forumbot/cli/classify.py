@@ -10,6 +10,7 @@ import click
 from forumbot.classify.classifier import Classifier, PostInput
 from forumbot.classify.labels import LABEL_NAMES_ZH
 from forumbot.classify.persist import ModelError
+from forumbot.classify.urgency import assess
 from forumbot.cli import settings_from
 from forumbot.cli.jsonl import LineError, finish, jsonl_option, read_jsonl, write_answers
 from forumbot.drafting.engine import Drafter, PostView
@@ -95,6 +96,7 @@ def classify_cmd(
             for post, prediction in zip(batch, classifier.classify_many(batch), strict=True):
                 item = prediction.as_json()
                 item["style"] = policy_style(drafter, post, prediction.label)
+                item.update(assess(post.raw, post.title, post.post_number).as_json())
                 answers.append(item)
             return answers
 
@@ -110,6 +112,11 @@ def classify_cmd(
     )
     if p.style:
         click.echo(f"回复方式 style: {p.style}")
+    safety = assess(text, title, post_number)
+    if safety.urgent:
+        click.echo(f"紧急 urgent: {safety.urgent_reason}")
+    if safety.sensitive:
+        click.echo(f"敏感 sensitive: {safety.sensitive_reason}")
     if p.alternatives:
         others = "，".join(f"{LABEL_NAMES_ZH[lab]} {conf:.2f}" for lab, conf in p.alternatives)
         click.echo(f"其他可能 alternatives: {others}")

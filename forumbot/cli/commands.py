@@ -41,11 +41,12 @@ def run_cmd(ctx: click.Context, once: bool) -> None:
             drafted = bot.drafting.run_once() if bot.drafting else 0
             drafted += bot.followups.run_once() if bot.followups else 0
             drafted += bot.satisfaction.run_once() if bot.satisfaction else 0
+            alerted = bot.alerts.run_once() if bot.alerts else 0
             published = bot.publisher.run_once()
             click.echo(
                 f"intake: {polled.store.stored} new, {polled.store.updated} updated, "
                 f"{polled.skipped} skipped; labelled {labelled}; drafted {drafted}; "
-                f"published {len(published.published)}, "
+                f"alerts sent {alerted}; published {len(published.published)}, "
                 f"failed {len(published.failed)}, retry later {len(published.retry_later)}"
             )
             return

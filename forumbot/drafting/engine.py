@@ -4,6 +4,7 @@ prepares its answer. Pure: data in, plan out; the drafter job stores it."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,8 @@ LABEL_TOPIC_ZH = {
     "service": "客户服务",
     "inquiry": "咨询",
 }
+# A dispute about a price is not a trouble we caused: no apology for "the inconvenience".
+PRICE_DISPUTE = re.compile(r"房价|降价|差价|单价|总价|优惠|打折|涨价|价格|团购价|特价")
 MIN_ROUTING_SCORE = 0.15  # below the answer threshold, still good enough to pick a department
 ABUSE_PROPOSAL = (
     "建议将此帖标记为不当内容（恶意漫骂，无可处理的具体事项），由版主确认后隐藏。"
@@ -37,6 +40,8 @@ class PostView:
     title: str | None
     post_number: int
     username: str
+    # The kind of danger the post reports (forumbot.classify.danger_rules), or None.
+    urgent_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,11 @@ class DraftPlan:
     kb_matched: bool = False
     holding: str | None = None
     notes: list[str] = field(default_factory=list)
+    # An urgent plan's first reply (the holding reply, or the reply itself) is due within
+    # this many hours instead of the usual first-reply target.
+    urgent_hours: float | None = None
+    # ... and the department's request within this many hours.
+    urgent_department_hours: float | None = None
 
 
 class Drafter:
@@ -60,7 +70,11 @@ class Drafter:
         resources: DraftingResources | None = None,
         templates: ReplyTemplates | None = None,
         kb_threshold: float = 0.3,
+        urgent_hours: float = 2.0,
+        urgent_department_hours: float = 8.0,
     ):
+        self.urgent_hours = urgent_hours
+        self.urgent_department_hours = urgent_department_hours
         self.resources = resources or load_resources()
         self.templates = templates or ReplyTemplates()
         self.kb = KnowledgeBase(self.resources.knowledge, kb_threshold)
@@ -76,7 +90,7 @@ class Drafter:
             "topic": title,
             "topic_ref": f"“{title}”" if title else "",
             "label_zh": LABEL_TOPIC_ZH.get(label, ""),
-            "apologise": label != "inquiry",
+            "apologise": label != "inquiry" and not PRICE_DISPUTE.search(clean(post.raw)),
             "department": department.name if department else "",
             "response_days": department.response_days if department else 0,
             "due_phrase": f"{department.response_days}个工作日内" if department else "",
@@ -89,7 +103,27 @@ class Drafter:
             "private_message_hint": contact.private_message_hint,
             "promise": "",
             "promised_on": "",
+            "emergency_line": contact.emergency_line or contact.hotline,
+            "matter": "",
+            "safety_advice": "",
+            "opening": "",
+            "action": "",
         }
+
+    def urgent_reply(self, post: PostView, label: str, department: Department | None) -> str:
+        """The first reply to a report of danger: acting now, how to stay safe, a call-back
+        today, the 24-hour line. No cause, fault or compensation: the facts are not in."""
+        ctx = self.context(post, label, department)
+        title = neutralise(post.title or "").strip()
+        own = " ".join(neutralise(clean(post.raw)).split())
+        ctx["matter"] = title if title and post.post_number <= 1 else own[:40]
+        tables = self.templates.tables.get("urgent", {})
+        kind = post.urgent_kind or ""
+        advice = tables.get("advice", {})
+        ctx["safety_advice"] = advice.get(kind, advice.get("default", ""))
+        ctx["opening"] = tables.get("opening", {}).get(kind, "")
+        ctx["action"] = tables.get("action", {}).get(kind, "")
+        return self.templates.render("urgent", ctx, f"{post.forum_post_id}:urgent")
 
     def _department(self, label: str, best: KnowledgeMatch | None) -> Department:
         if label == "inquiry" and best is not None and best.score >= MIN_ROUTING_SCORE:
@@ -161,6 +195,16 @@ class Drafter:
             reply = self.templates.render(decision.style, ctx, seed)
             state = "pending_approval"
             holding = None
+        urgent_hours = None
+        if post.urgent_kind:
+            # Danger first: the reply the agent sees at once is the urgent one (for a
+            # specialist matter it replaces the holding reply; the department still answers).
+            urgent_hours = self.urgent_hours
+            notes.insert(0, "紧急：涉及人身安全，先发出紧急回复并当天回电")
+            if state == "awaiting_specialist":
+                holding = self.urgent_reply(post, label, owner)
+            else:
+                reply = self.urgent_reply(post, label, owner)
         return DraftPlan(
             label,
             decision.style,
@@ -173,6 +217,8 @@ class Drafter:
             matched,
             holding,
             notes,
+            urgent_hours,
+            self.urgent_department_hours if urgent_hours is not None else None,
         )
 
     def with_department_answer(

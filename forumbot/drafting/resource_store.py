@@ -30,9 +30,12 @@ class ResourceStore:
         config_dir: Path = CONFIG_DIR,
         templates_dir: Path = TEMPLATES_DIR,
         kb_threshold: float = 0.3,
+        urgent_hours: float = 2.0,
+        urgent_department_hours: float = 8.0,
     ):
         self.config_dir, self.templates_dir = Path(config_dir), Path(templates_dir)
         self.kb_threshold = kb_threshold
+        self.urgent_hours, self.urgent_department_hours = urgent_hours, urgent_department_hours
         self._lock = threading.Lock()
         self._built: tuple[str, Drafter] | None = None
         self._refused: str | None = None
@@ -64,6 +67,8 @@ class ResourceStore:
                     resources=load_resources(self.config_dir),
                     templates=ReplyTemplates(self.templates_dir),
                     kb_threshold=self.kb_threshold,
+                    urgent_hours=self.urgent_hours,
+                    urgent_department_hours=self.urgent_department_hours,
                 )
             except ConfigError as exc:
                 if self._built is None:

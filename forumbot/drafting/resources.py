@@ -29,6 +29,15 @@ class Contact:
     email: str
     office: str
     private_message_hint: str
+    # The 24-hour duty line an urgent reply gives (default: the hotline).
+    emergency_line: str = ""
+    # True while these are the shipped example values: the publisher then refuses replies
+    # that carry them, outside the demo (publisher.example_contacts).
+    example: bool = False
+
+    def values(self) -> tuple[str, ...]:
+        """The numbers and addresses a reply may quote."""
+        return tuple(v for v in (self.hotline, self.email, self.emergency_line) if v.strip())
 
 
 @dataclass(frozen=True)
@@ -113,7 +122,11 @@ def load_departments(path: Path) -> tuple[dict[str, Department], Contact]:
         email=_need(c, "email", str, where),
         office=_need(c, "office", str, where),
         private_message_hint=c.get("private_message_hint", ""),
+        emergency_line=c.get("emergency_line") or c["hotline"],
+        example=bool(c.get("example", False)),
     )
+    if not isinstance(c.get("example", False), bool):
+        raise ConfigError(f"{where}: example must be true or false")
     return departments, contact
 
 

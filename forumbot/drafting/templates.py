@@ -28,6 +28,7 @@ FAMILIES = (
     "redirect_private",
     "followup",
     "satisfaction",
+    "urgent",
 )
 
 
@@ -35,10 +36,12 @@ class ReplyTemplates:
     def __init__(self, directory: Path = TEMPLATES_DIR):
         self.env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
         self.families: dict[str, list[tuple[str, list[Any]]]] = {}
+        # Plain-text tables a family carries beside its parts (urgent.toml's [advice]).
+        self.tables: dict[str, dict[str, dict[str, str]]] = {}
         for family in FAMILIES:
-            self.families[family] = self._load(directory / f"{family}.toml")
+            self.families[family] = self._load(directory / f"{family}.toml", family)
 
-    def _load(self, path: Path) -> list[tuple[str, list[Any]]]:
+    def _load(self, path: Path, family: str) -> list[tuple[str, list[Any]]]:
         try:
             with path.open("rb") as fh:
                 data = tomllib.load(fh)
@@ -46,6 +49,11 @@ class ReplyTemplates:
             raise ConfigError(f"{path}: template family missing") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        tables = {k: v for k, v in data.items() if k not in ("parts", "order")}
+        for name, table in tables.items():
+            if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+                raise ConfigError(f"{path}: [{name}] must map names to text")
+        self.tables[family] = tables
         parts = data.get("parts", {})
         order = data.get("order") or list(parts)
         loaded = []

@@ -24,7 +24,8 @@ from forumbot.classify.persist import (
     load_version,
     read_pointer,
 )
-from forumbot.storage.models import Classification
+from forumbot.classify.urgency import assess
+from forumbot.storage.models import Classification, Post
 from forumbot.storage.stages import LABELLED, RECEIVED, advance, waiting
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,18 @@ def latest_classification(session: Session, post_id: int) -> Classification | No
         .order_by(Classification.id.desc())
         .limit(1)
     ).first()
+
+
+def mark_safety(post: Post) -> None:
+    """Danger to people and sensitive matters, read from the post's current text whatever
+    its label (an insult that threatens violence is still a threat)."""
+    found = assess(post.raw, post.topic_title, post.post_number)
+    post.urgent, post.urgent_reason, post.urgent_kind = (
+        found.urgent,
+        found.urgent_reason,
+        found.urgent_kind,
+    )
+    post.sensitive, post.sensitive_reason = found.sensitive, found.sensitive_reason
 
 
 @dataclass
@@ -115,6 +128,7 @@ class Labeller:
             for post, prediction in zip(posts, predictions, strict=True):
                 if not advance(session, post, RECEIVED, LABELLED):
                     continue
+                mark_safety(post)
                 session.add(
                     Classification(
                         post_id=post.id,

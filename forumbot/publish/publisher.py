@@ -21,6 +21,7 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
@@ -44,6 +45,7 @@ from forumbot.publish.marker import TopicReader, find_marked_reply, with_marker
 from forumbot.review.states import (
     APPROVED,
     FAILED,
+    PENDING_APPROVAL,
     PUBLISHED,
     PUBLISHING,
     SUPERSEDED,
@@ -94,6 +96,8 @@ class PublishResult:
     failed: list[int] = field(default_factory=list)
     superseded: list[int] = field(default_factory=list)
     retry_later: list[int] = field(default_factory=list)
+    # Sent back for a second approval (the two-person rule for sensitive cases).
+    held: list[int] = field(default_factory=list)
 
 
 class _Transient(Exception):
@@ -139,6 +143,8 @@ class Publisher:
     reread: bool = True
     retry_delay: float = 10.0
     worker_id: str = field(default_factory=_worker_id)
+    # Refuses replies quoting example contacts (forumbot.publish.contacts); None allows them.
+    contact_check: Callable[[str], str | None] | None = None
 
     def run_once(self) -> PublishResult:
         result = PublishResult()
@@ -302,6 +308,16 @@ class Publisher:
             assert draft is not None
             if draft.text != job.text or audit.approval_covers(session, draft) is None:
                 raise _Outcome(FAILED, "审计日志中没有针对此文本的人工批准，已停止发布")
+            if draft.needs_second_approval and audit.second_approval(session, draft) is None:
+                raise _Outcome(
+                    PENDING_APPROVAL,
+                    "敏感事项的回复需要第二人（主管）复核批准后才能发布，已退回待审批",
+                )
+        problem = (
+            self.contact_check(job.text) if self.contact_check and job.kind == "reply" else None
+        )
+        if problem is not None:
+            raise _Outcome(FAILED, problem)
         if not renew(self.sessions, job.draft_id, self.worker_id, self.lease_seconds):
             raise LookupError("lease lost to another worker; leaving the draft to it")
 
@@ -346,6 +362,9 @@ class Publisher:
             elif outcome.to_state == FAILED:
                 draft.failure_reason = outcome.reason
                 result.failed.append(job.draft_id)
+            elif outcome.to_state == PENDING_APPROVAL:
+                draft.approved_by, draft.approved_at = None, None
+                result.held.append(job.draft_id)
             else:
                 forum_changes.close_requests(session, draft, outcome.reason)
                 result.superseded.append(job.draft_id)

@@ -98,3 +98,22 @@ def approval_covers(session: Session, draft: Draft) -> AuditEntry | None:
                 return None
             return entry
     return None
+
+
+def second_approval(session: Session, draft: Draft) -> AuditEntry | None:
+    """For a reply that needs two people: the latest approval, if a different person gave a
+    first approval of exactly this text before it, with no edit in between."""
+    entries = history(session, draft.id)
+    sha = text_sha256(draft.text)
+    final = approval_covers(session, draft)
+    if final is None:
+        return None
+    for entry in reversed([e for e in entries if e.id < final.id]):
+        if entry.action == "edit":
+            return None
+        if entry.action == "approve_first":
+            first_sha = json.loads(entry.details or "{}").get("text_sha256")
+            same_text = first_sha == sha
+            other_person = is_person(entry.actor) and entry.actor.lower() != final.actor.lower()
+            return final if same_text and other_person else None
+    return None

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -80,6 +81,13 @@ class Post(Base):
     # (A plain column, not a foreign key: cases point back at their opening post.)
     case_id: Mapped[int | None] = mapped_column(Integer, index=True)
     case_role: Mapped[str | None] = mapped_column(String(16))
+    # Danger to people and matters a supervisor must read (forumbot.classify.urgency),
+    # assessed whenever the post is labelled, whatever its label.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgent_reason: Mapped[str | None] = mapped_column(Text)
+    urgent_kind: Mapped[str | None] = mapped_column(String(32))
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    sensitive_reason: Mapped[str | None] = mapped_column(Text)
 
     drafts: Mapped[list[Draft]] = relationship(back_populates="post")
 
@@ -164,6 +172,11 @@ class Case(Base):
     # open, waiting_department, answered, resolved, unresolved, closed (forumbot.cases.states)
     state: Mapped[str] = mapped_column(String(32), default="open", index=True)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgent_reason: Mapped[str | None] = mapped_column(Text)
+    urgent_kind: Mapped[str | None] = mapped_column(String(32))
+    # Its replies need a second approval by a supervisor (forumbot.classify.sensitivity).
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    sensitive_reason: Mapped[str | None] = mapped_column(Text)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     place: Mapped[str | None] = mapped_column(String(255))  # community / building named
@@ -249,6 +262,11 @@ class Draft(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(255))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The two-person rule for sensitive cases: the first approval is recorded here and the
+    # draft stays pending until a second person, a supervisor, approves the same text.
+    needs_second_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_approved_by: Mapped[str | None] = mapped_column(String(255))
+    first_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     post: Mapped[Post] = relationship(back_populates="drafts")
     case: Mapped[Case | None] = relationship()
@@ -297,6 +315,26 @@ class FollowUp(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     post: Mapped[Post] = relationship()
+
+
+class Alert(Base):
+    """One alert about an urgent case on one channel (the duty manager's mail, security's
+    mail, a chat robot): at most one row per case and channel, so a restart never sends the
+    same alert again."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("case_id", "channel", name="uq_alerts_case_channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    channel: Mapped[str] = mapped_column(String(64))
+    # pending (to send), sending (claimed until claimed_until), sent, failed (retried later)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(Base):

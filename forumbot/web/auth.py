@@ -194,15 +194,20 @@ def local_target(target: str) -> str:
     return url_for("queue.index")  # the role's home page (or the sign-in page)
 
 
+def role_allowed(role: str, roles: tuple[str, ...]) -> bool:
+    return role in roles or role == "admin" or (role == "supervisor" and "agent" in roles)
+
+
 def login_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Signed-in users only; with roles, only those roles (admin may do everything)."""
+    """Signed-in users only; with roles, only those roles (admin may do everything, and a
+    supervisor everything an agent may)."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if g.user is None:
                 return redirect(url_for("auth.login", next=request.path))
-            if roles and g.user.role not in roles and g.user.role != "admin":
+            if roles and not role_allowed(g.user.role, roles):
                 abort(403)
             return view(*args, **kwargs)
 

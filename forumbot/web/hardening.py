@@ -4,7 +4,6 @@ controls, and error pages in the reader's language that never show a traceback."
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from typing import Any
 
@@ -14,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
+from forumbot.hosts import is_loopback
 from forumbot.textsafety import neutralise
 
 log = logging.getLogger(__name__)
@@ -24,17 +24,6 @@ MAX_BODY_BYTES = 1024 * 1024
 CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'"
 # Said when even the error page cannot be rendered (the database is down, say).
 PLAIN_SERVER_ERROR = "服务器内部错误，操作可能没有完成；请稍后重试，如仍出错请联系管理员。"
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` (an address or name the console listens on) is this machine only."""
-    name = host.strip().strip("[]").lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def cookies_secure(choice: str, host: str) -> bool:

@@ -10,6 +10,7 @@ from flask import url_for
 # Each role's own list: where it starts and where it goes back to.
 HOME = {
     "agent": "queue.listing",
+    "supervisor": "queue.listing",
     "moderator": "moderation.listing",
     "specialist": "departments.listing",
     "admin": "queue.listing",
@@ -23,7 +24,7 @@ def may_open_draft(role: str, kind: str) -> bool:
         return True
     if role == "moderator":
         return kind == "flag"
-    return role == "agent" and kind != "flag"
+    return role in ("agent", "supervisor") and kind != "flag"
 
 
 def home_endpoint(role: str) -> str:
@@ -33,7 +34,10 @@ def home_endpoint(role: str) -> str:
 def draft_list_endpoint(role: str, kind: str) -> str:
     """The list a draft of this kind is worked from, when the role may see it; else home."""
     wanted = "moderation.listing" if kind == "flag" else "queue.listing"
-    allowed = {"moderation.listing": ("moderator", "admin"), "queue.listing": ("agent", "admin")}
+    allowed = {
+        "moderation.listing": ("moderator", "admin"),
+        "queue.listing": ("agent", "supervisor", "admin"),
+    }
     return wanted if role in allowed[wanted] else home_endpoint(role)
 
 

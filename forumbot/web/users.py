@@ -17,9 +17,10 @@ from forumbot.review.errors import ReviewError
 from forumbot.storage.models import User
 from forumbot.textsafety import invisible_characters
 
-ROLES = ("agent", "specialist", "moderator", "admin")
+ROLES = ("agent", "supervisor", "specialist", "moderator", "admin")
 ROLE_NAMES_ZH = {
     "agent": "客服专员",
+    "supervisor": "客服主管",
     "specialist": "专业部门",
     "moderator": "版主",
     "admin": "管理员",

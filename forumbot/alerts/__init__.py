@@ -1,0 +1,1 @@
+"""Alerts about urgent cases: to the duty manager and security by mail, and to a chat robot."""

@@ -50,6 +50,7 @@ class Key:
     minimum: float | None = None
     choices: tuple[str, ...] | None = None
     item: type = str  # what a list holds: str, or date (written "YYYY-MM-DD")
+    empty_ok: bool = False  # a string that may be "" (the feature is then off)
 
 
 SCHEMA: dict[str, dict[str, Key]] = {
@@ -144,10 +145,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "alerts": {
         "interval_seconds": Key(float, 30.0, "How often urgent cases are checked for alerts.", 1),
-        "smtp_host": Key(str, "", "Mail server for alerts; empty: no mail alerts."),
+        "smtp_host": Key(str, "", "Mail server for alerts; empty: no mail alerts.", empty_ok=True),
         "smtp_port": Key(int, 25, "Mail server port.", 1),
         "smtp_starttls": Key(bool, False, "Use STARTTLS with the mail server."),
-        "smtp_user": Key(str, "", "Mail server login (password: FORUMBOT_SMTP_PASSWORD)."),
+        "smtp_user": Key(
+            str, "", "Mail server login (password: FORUMBOT_SMTP_PASSWORD).", empty_ok=True
+        ),
         "mail_from": Key(str, "forumbot@localhost", "Sender address of alert mail."),
         "duty_manager": Key(list, [], "Addresses of the duty manager (every urgent case)."),
         "security": Key(list, [], "Addresses of security (threats, violence, self-harm)."),
@@ -158,7 +161,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "FORUMBOT_ROBOT_WEBHOOK_URL.",
             choices=("wecom", "dingtalk"),
         ),
-        "console_url": Key(str, "", "Console address linked from alerts (e.g. https://host)."),
+        "console_url": Key(
+            str, "", "Console address linked from alerts (e.g. https://host).", empty_ok=True
+        ),
     },
     "console": {
         "host": Key(str, "127.0.0.1", "Address the console and webhook listen on."),
@@ -268,7 +273,7 @@ def _coerce(section: str, name: str, spec: Key, value: Any, origin: str) -> Any:
         return number
     if spec.choices is not None and isinstance(value, bool):
         value = "on" if value else "off"  # `secure_cookies = true` in the file reads naturally
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not (value.strip() or spec.empty_ok):
         raise ConfigError(f"{where} must be a non-empty string, not {value!r}")
     if spec.choices is not None and value.strip() not in spec.choices:
         raise ConfigError(f"{where} must be one of {', '.join(spec.choices)}, not {value!r}")

@@ -90,6 +90,8 @@ def write_draft(
         raise ReviewError("回复内容为空 (the reply text is empty)")
     if audit.is_person(actor):
         limits.check("reply_text", text)
+    case = session.get(Case, case_id) if case_id is not None and kind == "reply" else None
+    sensitive = bool(case is not None and case.sensitive)  # the two-person rule applies
     draft = Draft(
         due_at=due_at or first_reply_due(post),
         label=label,
@@ -102,9 +104,7 @@ def write_draft(
         created_by=actor,
         case_id=case_id,
     )
-    if case_id is not None and kind == "reply":
-        case = session.get(Case, case_id)
-        draft.needs_second_approval = bool(case is not None and case.sensitive)
+    draft.needs_second_approval = sensitive
     session.add(draft)
     session.flush()
     audit.record(

@@ -3,6 +3,9 @@ reply answers, the owner and the neighbours who joined, and the case's reply in 
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import case as sql_case
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,7 +18,7 @@ from forumbot.review.states import (
     PENDING_APPROVAL,
     PUBLISHING,
 )
-from forumbot.storage.models import Case, Draft, Post
+from forumbot.storage.models import Case, DepartmentRequest, Draft, Post
 
 
 def post_view(post: Post, urgent_kind: str | None = None) -> PostView:
@@ -106,3 +109,11 @@ def open_reply(session: Session, case: Case) -> Draft | None:
         .order_by(Draft.id.desc())
         .limit(1)
     )
+
+
+def urgent_first() -> tuple[Any, ...]:
+    """ORDER BY terms that put requests of urgent cases first (danger to people)."""
+    urgent = (
+        select(Case.id).where(Case.id == DepartmentRequest.case_id, Case.urgent.is_(True)).exists()
+    )
+    return (sql_case((urgent, 0), else_=1),)

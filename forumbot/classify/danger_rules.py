@@ -32,7 +32,7 @@ _GAS = r"(?:燃气|煤气|天然气|液化气|瓦斯)"
 _LIFT = r"(?:电梯|电梯轿厢|轿厢|升降梯)"
 _FALLING_THING = (
     r"(?:瓷砖|外墙砖|墙砖|面砖|玻璃|天花板?|吊顶|石膏板|幕墙|外墙|窗户|窗框|窗扇|广告牌|"
-    r"空调外机|石材|干挂石|外立面|雨棚|阳台板|屋檐|檐口|构件|墙皮|水泥块|混凝土块|砖头|砖块)"
+    r"空调外机|石材|干挂石|外立面|雨棚|阳台板|屋檐|檐口|构件|水泥块|混凝土块|砖头|砖块)"
 )
 _FALL_VERB = r"(?:掉落|脱落|掉下|坠落|砸|塌|掉了下来|往下掉|掉下来|摇摇欲坠|要掉|快掉|松动)"
 
@@ -49,8 +49,8 @@ RULES: tuple[DangerRule, ...] = (
     _rule(
         "fire_smoke",
         "起火、冒烟或有焦糊味",
-        r"着火(?!一样|似的|了一样)|起火|失火|火灾|火情|火苗|火光|明火|烧起来|烧着了|燃起来",
-        r"(?<!气得)(?<!急得)(?<!恨得)冒(?:黑|白|青)?烟|浓烟|烟雾弥漫|一股烟",
+        r"着火(?!一样|似的|了一样)|起火|失火|火灾|火情|火苗|火光|明火|(?<!价格)(?<!价)烧起来|烧着了",
+        r"(?<!气得)(?<!急得)(?<!恨得)(?<!得我)(?<!得人)(?<!气)(?<!头)(?<!头顶)(?<!点)冒(?:黑|白|青)?烟|浓烟|烟雾弥漫",
         r"焦糊味|烧焦味|糊味|焦味|烧塑料的?味|橡胶烧|电线烧",
         r"(?<!气)(?<!气得)爆炸|爆燃",
     ),
@@ -74,7 +74,7 @@ RULES: tuple[DangerRule, ...] = (
         "lift_trapped",
         "有人被困电梯",
         r"困在.{0,4}?" + _LIFT,
-        _LIFT + r".{0,10}?(?:被困|困住|困人|关住|关人|卡住了?人|出不来|打不开门)",
+        _LIFT + r".{0,16}?(?:被困|困住|困人|关住|关人|卡住了?人|出不来|打不开门|困在里面)",
         r"(?:被困|困了|关在|卡在).{0,6}?" + _LIFT,
         r"困梯",
     ),
@@ -180,7 +180,13 @@ _OVER = re.compile(
     r"已经?(?:修好|修复|处理好|处理完|解决|排除|换好|更换|救出|送回|恢复)|修好了|处理好了|"
     r"演练|年检|安全检查|巡检通知|消防检查|培训|宣传|讲座|知识|科普"
 )
-_STILL = re.compile(r"又|再次|还是|仍然|依然|还在|还有|反复|复发")
+# A post that tells of a danger that is over: thanks, a follow-up story, an old event.
+_PAST_STORY = re.compile(
+    r"救出来|没事|查清楚|填上了|清走了|清理了|回填|已处理|虚惊|上次|上个月|去年|"
+    r"几年前|以前|那次|后来|后怕|修好|处理好|装了|加了|换了新|表扬|感谢|谢谢大家|点赞|"
+    r"没有泄漏|不是我们这边|报警器要装|怎么做"
+)
+_STILL = re.compile(r"又|再次|还是|仍然|依然|还在|还有|反复|复发|至今|到现在|现在还")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 
 
@@ -205,15 +211,20 @@ def _set_aside(text: str, start: int, end: int) -> bool:
 
 
 def find_danger(text: str) -> list[DangerMatch]:
-    """Every rule that names a present danger in ``text``, first match of each kind."""
-    found: list[DangerMatch] = []
+    """Every rule that names a present danger in ``text`` (first match of each kind), in the
+    order the owner wrote them: the first is what the post is about. A post that tells of a
+    danger that is over (thanks, a story about last month) names none, unless it says the
+    danger is back or still there."""
+    if _PAST_STORY.search(text) and not _STILL.search(text):
+        return []
+    found: list[tuple[int, DangerMatch]] = []
     for rule in RULES:
         for match in rule.pattern.finditer(text):
             if match.end() == match.start() or _set_aside(text, match.start(), match.end()):
                 continue
-            found.append(DangerMatch(rule.kind, rule.reason, match.group(0)))
+            found.append((match.start(), DangerMatch(rule.kind, rule.reason, match.group(0))))
             break
-    return found
+    return [m for _, m in sorted(found, key=lambda pair: pair[0])]
 
 
 KIND_NAMES_ZH = {rule.kind: rule.reason for rule in RULES} | {"model": "可能危及人身安全"}

@@ -27,10 +27,11 @@ from typing import Any
 from forumbot.classify.danger_rules import KIND_NAMES_ZH, find_danger
 from forumbot.classify.normalize import clean
 from forumbot.classify.sensitivity import find_sensitive
-from forumbot.paths import URGENCY_DIR
+from forumbot.paths import CORPUS_DIR, URGENCY_DIR
 
 log = logging.getLogger(__name__)
 TRAIN_FILE = URGENCY_DIR / "train.jsonl"
+CORPUS_FILE = CORPUS_DIR / "train.jsonl"
 # A post the model scores at or above this is urgent. Chosen by cross-validation on the
 # training set (bench/urgency.py --tune), never on the held-out posts.
 MODEL_THRESHOLD = 0.5
@@ -100,17 +101,32 @@ def example_text(example: dict[str, Any]) -> str:
     return clean(f"{example.get('title') or ''} 。 {example.get('raw') or ''}")
 
 
+def ordinary_posts(path: Path = CORPUS_FILE) -> list[dict[str, Any]]:
+    """The classifier's corpus posts that no danger rule fires on, as more ordinary posts:
+    thousands of everyday complaints teach the model what is *not* danger (without them it
+    took "!!" and "我" for alarm). A corpus post a rule flags is left out, not guessed."""
+    try:
+        posts = read_examples(path)
+    except OSError:
+        return []
+    return [{**p, "urgent": False} for p in posts if not find_danger(example_text(p))]
+
+
+def training_set(path: Path = TRAIN_FILE) -> tuple[list[str], list[int]]:
+    examples = read_examples(path) + ordinary_posts()
+    return [example_text(e) for e in examples], [int(bool(e["urgent"])) for e in examples]
+
+
 @lru_cache(maxsize=1)
 def trained_model(path: Path = TRAIN_FILE) -> UrgencyModel | None:
-    """The model trained on ``path``; None (rules only, logged) when the file is missing."""
+    """The model trained on ``path`` (and the corpus's ordinary posts); None (rules only,
+    logged) when the file is missing."""
     try:
-        examples = read_examples(path)
+        texts, labels = training_set(path)
     except OSError as exc:
         log.warning("urgency model unavailable, rules only: %s", exc)
         return None
-    return UrgencyModel(
-        [example_text(e) for e in examples], [int(bool(e["urgent"])) for e in examples]
-    )
+    return UrgencyModel(texts, labels)
 
 
 def _quote(span: str) -> str:

@@ -33,6 +33,7 @@ COMMANDS = {
     "lint-reply": "forumbot.cli.lint:lint_reply_cmd",
     "cases": "forumbot.cli.cases:cases_group",
     "incidents": "forumbot.cli.cases:incidents_group",
+    "alerts": "forumbot.cli.alerts:alerts_group",
 }
 
 

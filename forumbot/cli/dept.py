@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
+from forumbot.cases.views import urgent_first
 from forumbot.cli import settings_from
 from forumbot.cli.queue import _read_text, _session, actor_option
 from forumbot.storage.models import Department, DepartmentRequest, utcnow
@@ -42,7 +43,7 @@ def pending_cmd(ctx: click.Context, code: str | None, as_json: bool) -> None:
             select(DepartmentRequest)
             .join(Department)
             .where(DepartmentRequest.state == "open")
-            .order_by(DepartmentRequest.due_at)
+            .order_by(*urgent_first(), DepartmentRequest.due_at)
         )
         if code:
             query = query.where(Department.code == code)

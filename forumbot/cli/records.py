@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from forumbot.cases.views import urgent_first
 from forumbot.storage.models import Department, DepartmentRequest, Draft, Post
 
 # Rows fetched from the database at a time while streaming.
@@ -41,6 +42,11 @@ def draft_query(state: str | None, limit: int | None) -> Select[Any]:
             Department.code,
             Draft.text,
             Draft.created_at,
+            Draft.due_at,
+            Draft.needs_second_approval,
+            Draft.first_approved_by,
+            Post.urgent,
+            Post.sensitive,
         )
         .join(Post, Post.id == Draft.post_id)
         .outerjoin(Department, Department.id == Draft.department_id)
@@ -69,11 +75,17 @@ def draft_records(session: Session, state: str | None, limit: int | None) -> Ite
             "department": row.code,
             "text": row.text,
             "created_at": iso_utc(row.created_at),
+            "due_at": iso_utc(row.due_at),
+            "urgent": bool(row.urgent),
+            "sensitive": bool(row.sensitive),
+            # The two-person rule: null until a sensitive reply's first approval.
+            "needs_second_approval": bool(row.needs_second_approval),
+            "first_approved_by": row.first_approved_by,
         }
 
 
 def request_records(session: Session, code: str | None) -> Iterator[dict]:
-    """Open department requests, the earliest due first."""
+    """Open department requests, urgent cases' first, then the earliest due."""
     query = (
         select(
             DepartmentRequest.id,
@@ -88,7 +100,7 @@ def request_records(session: Session, code: str | None) -> Iterator[dict]:
         .join(Draft, Draft.id == DepartmentRequest.draft_id)
         .join(Post, Post.id == Draft.post_id)
         .where(DepartmentRequest.state == "open")
-        .order_by(DepartmentRequest.due_at, DepartmentRequest.id)
+        .order_by(*urgent_first(), DepartmentRequest.due_at, DepartmentRequest.id)
     )
     if code:
         query = query.where(Department.code == code)

@@ -357,6 +357,10 @@ def preview_template(
         elif family == "satisfaction":
             when = promised_on or date.today()
             reply = drafter.satisfaction(view, label, f"{when:%m月%d日}".lstrip("0"))
+        elif family == "urgent":
+            # Previewed as the reply to a gas leak unless the post itself reports a danger.
+            urgent = view if view.urgent_kind else replace(view, urgent_kind="gas")
+            reply = drafter.urgent_reply(urgent, label, department)
         else:
             plan = drafter.plan(view, label, style="specialist" if family == "holding" else family)
             reply = (plan.holding if family == "holding" else plan.text) or ""

@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from forumbot.cases.views import urgent_first
 from forumbot.storage.models import Department, DepartmentRequest, utcnow
 from forumbot.web import casework
 from forumbot.web.auth import db, drafter, login_required, run_action, topic_thread
@@ -35,7 +36,7 @@ def listing():  # type: ignore[no-untyped-def]
     query = (
         select(DepartmentRequest)
         .where(DepartmentRequest.state == "open")
-        .order_by(DepartmentRequest.due_at)
+        .order_by(*urgent_first(), DepartmentRequest.due_at)
     )
     if g.user.role == "specialist":
         query = query.where(DepartmentRequest.department_id == g.user.department_id)

@@ -44,6 +44,7 @@ FAMILY_NAMES_ZH = {
     "redirect_private": "转一对一沟通",
     "followup": "跟进回复（承诺到期时）",
     "satisfaction": "满意度回访（答复数日后确认是否解决）",
+    "urgent": "紧急回复（危及人身安全：安全提示、当天回电、24小时值班电话）",
 }
 
 

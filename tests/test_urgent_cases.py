@@ -1,0 +1,220 @@
+"""Danger first: a gas smell, people trapped in a lift and a threat, posted on the forum, reach
+the top of the queue with a same-day reply drafted and an alert sent, once, by mail (a real
+SMTP server) and to a chat robot (a real HTTP endpoint). Sensitive matters need two people's
+approval before the publisher posts anything."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from alertsinks import Mailbox, RobotInbox
+from casebot import AGENT, CaseBot, our_replies, post
+from sqlalchemy import select
+
+from forumbot.alerts.job import AlertJob
+from forumbot.alerts.setup import channels_from
+from forumbot.cases import drafts as case_drafts
+from forumbot.cases.drafts import DraftRef
+from forumbot.config import load_settings
+from forumbot.review.errors import ReviewError
+from forumbot.storage import audit
+from forumbot.storage.models import Alert, AuditEntry, Case, Draft, User, utcnow
+from forumbot.web import casework
+from forumbot.web.queue import QueueFilter
+
+GAS = (
+    "3栋楼道燃气味很重",
+    "3栋2单元楼道里从早上开始就有很大的煤气味，老人孩子都在家，赶紧来人看看",
+)
+LIFT = ("电梯困人", "5号楼2单元电梯停在8楼和9楼之间，我和孩子被困在里面快二十分钟了，按警铃没人应")
+THREAT = ("你们等着", "再不给我退房，看我不弄死你们这帮骗子")
+ORDINARY = ("车位划线", "地下车库的车位线早就磨没了，停车老是压线，麻烦物业重新划一下")
+DUTY, SECURITY = "duty@centre.test", "security@centre.test"
+
+
+@pytest.fixture
+def bot(sessions, client, classifier, drafter):
+    return CaseBot(sessions, client, classifier, drafter)
+
+
+@pytest.fixture
+def mailbox():
+    box = Mailbox().start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def robot():
+    inbox = RobotInbox().start()
+    yield inbox
+    inbox.stop()
+
+
+def alert_job(sessions, mailbox: Mailbox, robot: RobotInbox, database_url: str) -> AlertJob:
+    """The alert job as `forumbot run` builds it from settings (a restart builds a new one)."""
+    settings = load_settings(
+        path=None,
+        environ={"FORUMBOT_ROBOT_WEBHOOK_URL": robot.url},
+        overrides={
+            "database.url": database_url,
+            "alerts.smtp_host": "127.0.0.1",
+            "alerts.smtp_port": mailbox.port,
+            "alerts.duty_manager": [DUTY],
+            "alerts.security": [SECURITY],
+            "alerts.console_url": "https://console.centre.test",
+        },
+    )
+    return AlertJob(sessions, channels_from(settings), "http://forum.test", "https://console.test")
+
+
+def test_danger_goes_first_with_a_same_day_reply_and_one_alert_each(
+    bot, sandbox, sessions, mailbox, robot, database_url
+):
+    post(sandbox, ORDINARY[1], "li_na", title=ORDINARY[0])
+    for (title, raw), who in zip((GAS, LIFT, THREAT), ("zhang_wei88", "chen_jie", "angry_owner")):
+        post(sandbox, raw, who, title=title)
+    bot.take_in()
+
+    with sessions() as s:
+        first = casework.order(s, QueueFilter(), utcnow())
+        cases = {c.opening_post.topic_title: c for c in s.scalars(select(Case))}
+        top = [s.get(Draft, step.key.draft_id).post.topic_title for step in first[:3]]
+        for step in first[:8]:
+            d = s.get(Draft, step.key.draft_id)
+            print(
+                "DBG",
+                d.post.topic_title,
+                d.case.urgent if d.case else None,
+                d.case.urgent_reason if d.case else None,
+                d.due_at,
+            )
+        assert set(top) == {GAS[0], LIFT[0], THREAT[0]}, "the urgent cases head the queue"
+        for title in (GAS[0], LIFT[0], THREAT[0]):
+            case = cases[title]
+            assert case.urgent and case.urgent_reason
+            waiting = [
+                d
+                for d in s.scalars(select(Draft).where(Draft.case_id == case.id))
+                if d.state == "pending_approval"
+            ]
+            [reply] = waiting
+            assert "24小时值班电话" in reply.text and "今天" in reply.text
+            assert "个工作日" not in reply.text
+            posted = case.opening_post.forum_created_at
+            assert reply.due_at - posted <= timedelta(hours=2)
+        assert not cases[ORDINARY[0]].urgent
+        assert cases[THREAT[0]].urgent_kind == "threat"
+
+    job = alert_job(sessions, mailbox, robot, database_url)
+    assert job.run_once() == 3 + 3 + 1  # duty manager x3, robot x3, security for the threat
+    assert len(mailbox.to(DUTY)) == 3
+    [to_security] = mailbox.to(SECURITY)
+    assert "威胁" in to_security.get_content()
+    subjects = {m["Subject"] for m in mailbox.to(DUTY)}
+    assert any(GAS[0] in subject for subject in subjects)
+    gas_mail = next(m for m in mailbox.to(DUTY) if GAS[0] in m["Subject"])
+    body = gas_mail.get_content()
+    assert "燃气" in body and "北京时间" in body and "https://console.test/cases/" in body
+    assert len(robot.bodies) == 3
+    assert all(b["msgtype"] == "text" and "【紧急】" in b["text"]["content"] for b in robot.bodies)
+
+    # A restart (a new job, the same database) sends nothing again.
+    again = alert_job(sessions, mailbox, robot, database_url)
+    assert again.run_once() == 0
+    assert len(mailbox.messages) == 4 and len(robot.bodies) == 3
+    with sessions() as s:
+        sent = s.scalars(select(AuditEntry).where(AuditEntry.action == "alert_sent")).all()
+        assert len(sent) == 7
+        assert all(a.state == "sent" for a in s.scalars(select(Alert)))
+
+
+def test_a_failed_alert_is_recorded_and_sent_later(
+    bot, sandbox, sessions, mailbox, robot, database_url
+):
+    post(sandbox, GAS[1], "zhang_wei88", title=GAS[0])
+    bot.take_in()
+    robot.errcode = 93000  # the robot refuses: a wrong key, say
+    job = alert_job(sessions, mailbox, robot, database_url)
+    assert job.run_once() == 1  # the mail went; the robot did not
+    with sessions() as s:
+        [failed] = s.scalars(select(Alert).where(Alert.state == "failed")).all()
+        assert "93000" in (failed.last_error or "")
+        assert s.scalar(select(AuditEntry).where(AuditEntry.action == "alert_failed"))
+    robot.errcode = 0
+    assert job.run_once(utcnow() + timedelta(minutes=5)) == 1
+    assert len(robot.bodies) == 2 and len(mailbox.messages) == 1
+
+
+SENSITIVE = ("漏水赔偿", "楼上漏水把我家泡了，损失二十万，再不处理我就找媒体曝光，还要起诉你们")
+
+
+def _supervisor(sessions, name: str, role: str) -> None:
+    with sessions() as s:
+        s.add(User(username=name, role=role, password_hash="-"))
+        s.commit()
+
+
+def _reply_waiting(bot: CaseBot, topic_id: int) -> Draft:
+    case = bot.case(topic_id)
+    return next(d for d in case.waiting() if d.kind == "reply")
+
+
+def test_a_sensitive_reply_is_not_published_with_one_approval(bot, sandbox, sessions):
+    topic = post(sandbox, SENSITIVE[1], "wang_fang", title=SENSITIVE[0])
+    bot.take_in()
+    with sessions() as s:
+        case = s.scalar(select(Case).where(Case.topic_id == topic["topic_id"]))
+        assert case.sensitive and "媒体" in case.sensitive_reason
+    draft = _reply_waiting(bot, topic["topic_id"])
+    assert draft.needs_second_approval
+
+    bot.approve(draft.id)  # the agent's approval is the first of two
+    bot.publisher.run_once()
+    assert our_replies(sandbox, topic["topic_id"]) == []
+    with sessions() as s:
+        d = s.get(Draft, draft.id)
+        assert d.state == "pending_approval" and d.first_approved_by == AGENT
+        with pytest.raises(ReviewError, match="已经批准过一次"):
+            case_drafts.approve(s, DraftRef(d.id), actor=AGENT)
+    _supervisor(sessions, "李组长", "agent")
+    with sessions() as s, pytest.raises(ReviewError, match="主管"):
+        case_drafts.approve(s, DraftRef(draft.id), actor="李组长")
+    _supervisor(sessions, "周主管", "supervisor")
+    with sessions() as s:
+        case_drafts.approve(s, DraftRef(draft.id), actor="周主管")
+        s.commit()
+    bot.publisher.run_once()
+    [reply] = our_replies(sandbox, topic["topic_id"])
+    with sessions() as s:
+        actions = [e.action for e in audit.history(s, draft.id)]
+        assert actions.index("approve_first") < actions.index("approve")
+        assert s.get(Draft, draft.id).state == "published"
+    assert reply["raw"]
+
+
+def test_the_publisher_refuses_a_sensitive_reply_approved_only_once(bot, sandbox, sessions):
+    """Even if a sensitive draft reached "approved" with one approval (a bug, a hand-edited
+    database), the publisher sends it back instead of posting it."""
+    topic = post(sandbox, SENSITIVE[1], "wang_fang", title=SENSITIVE[0])
+    bot.take_in()
+    draft = _reply_waiting(bot, topic["topic_id"])
+    with sessions() as s:
+        d = s.get(Draft, draft.id)
+        d.needs_second_approval = False  # as if the rule had been skipped at approval
+        s.commit()
+    bot.approve(draft.id)
+    with sessions() as s:
+        d = s.get(Draft, draft.id)
+        assert d.state == "approved"
+        d.needs_second_approval = True
+        s.commit()
+    result = bot.publisher.run_once()
+    assert result.held == [draft.id]
+    assert our_replies(sandbox, topic["topic_id"]) == []
+    with sessions() as s:
+        d = s.get(Draft, draft.id)
+        assert d.state == "pending_approval"
+        last = audit.history(s, draft.id)[-1]
+        assert "第二人" in (last.reason or "")

@@ -233,6 +233,11 @@ QUEUE_FIELDS = {
     "department",
     "text",
     "created_at",
+    "due_at",
+    "urgent",
+    "sensitive",
+    "needs_second_approval",
+    "first_approved_by",
 }
 
 

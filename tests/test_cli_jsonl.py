@@ -196,3 +196,25 @@ def test_exit_status_through_a_real_process(tmp_path):
     assert out[1] == {"line": 2, "error": out[1]["error"]}
     assert out[0]["label"] == "empty" and "label" in out[2]
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("command", ["classify", "draft"])
+def test_urgent_and_sensitive_fields(command, tmp_path):
+    path = tmp_path / "posts.jsonl"
+    path.write_text(
+        jsonl(
+            {"title": "楼道燃气味", "raw": "3栋楼道里有很大的煤气味，老人孩子都在家"},
+            {"title": "产权证", "raw": "产权证拖了两年了急死了！！！"},
+            {"raw": "再不退钱看我不弄死你们，我还要找媒体曝光"},
+        ),
+        encoding="utf-8",
+    )
+    gas, deed, threat = answers(run(command, "--jsonl", str(path)))
+    assert gas["urgent"] is True and "燃气" in gas["urgent_reason"]
+    assert deed["urgent"] is False and deed["urgent_reason"] is None
+    assert threat["urgent"] is True and threat["sensitive"] is True
+    assert all(isinstance(a["sensitive"], bool) for a in (gas, deed, threat))
+    if command == "draft":
+        assert "24小时值班电话" in gas["draft"] and "今天" in gas["draft"]
+        assert "个工作日" not in gas["draft"]
+        assert threat["draft"] and threat["moderation"]  # a reply, and the moderators told

@@ -217,3 +217,23 @@ def test_the_publisher_refuses_a_sensitive_reply_approved_only_once(bot, sandbox
         assert d.state == "pending_approval"
         last = audit.history(s, draft.id)[-1]
         assert "第二人" in (last.reason or "")
+
+
+def test_a_reply_with_the_example_contacts_is_not_published_to_a_real_forum(
+    bot, sandbox, sessions, drafter
+):
+    """On a real forum (examples refused) the shipped placeholder hotline never goes out: the
+    draft fails with a reason that says what to fill in."""
+    from forumbot.publish.contacts import contact_guard
+
+    bot.publisher.contact_check = contact_guard(lambda: drafter.resources.contact, allowed=False)
+    topic = post(sandbox, GAS[1], "zhang_wei88", title=GAS[0])
+    bot.take_in()
+    draft = _reply_waiting(bot, topic["topic_id"])
+    assert "400-800-6688" in draft.text
+    bot.approve(draft.id)
+    result = bot.publisher.run_once()
+    assert result.failed == [draft.id]
+    assert our_replies(sandbox, topic["topic_id"]) == []
+    with sessions() as s:
+        assert "示例联系方式" in (s.get(Draft, draft.id).failure_reason or "")

@@ -1,11 +1,17 @@
-"""Drafting speed and safety: drafts per second for 5,000 posts (label already known), and the
-share of template-made drafts that the reply checker blocks (goal: none). One JSON line."""
+"""Drafting speed, safety and quality: drafts per second for 5,000 posts (label already known),
+the share of template-made drafts the reply checker blocks (goal: none), and what a head of
+customer service notices (bench/drafting_quality.py): stock openings (goal <= 0.10), drafts
+that use a word of the owner's own post (goal >= 0.9), direct-answer precision and recall,
+the checker on held-out bad and good replies (goal >= 0.95 blocked, 0 good blocked).
+One JSON line."""
 
 from __future__ import annotations
 
 import json
 import time
 from collections import Counter
+
+from drafting_quality import quality
 
 from forumbot.corpus import load_split
 from forumbot.drafting.checker import blocking, check_reply
@@ -42,6 +48,16 @@ def main() -> None:
     blocked = [t for t in texts if blocking(check_reply(t))]
     check_elapsed = time.perf_counter() - started
     styles = Counter(p.style for p in plans if p.kind == "reply")
+    # The reply the agent sees first for each valid dev post (the holding reply of a
+    # specialist matter), judged as the owner would read it.
+    dev = [e for e in load_split("dev") if e.label not in ("abuse", "empty", "unrelated")]
+    first = []
+    for i, e in enumerate(dev):
+        plan = drafter.plan(PostView(100_000 + i, e.raw, e.title, e.post_number, "owner"), e.label)
+        text = plan.holding if plan.state == "awaiting_specialist" else plan.text
+        if text:
+            first.append((text, e.raw, e.title if e.post_number <= 1 else None))
+    judged = quality(drafter, first)
     print(
         json.dumps(
             {
@@ -61,6 +77,8 @@ def main() -> None:
                     1 for p in plans if p.label == "inquiry" and p.kb_matched
                 ),
                 "inquiries": sum(1 for p in plans if p.label == "inquiry"),
+                "dev_drafts_judged": len(first),
+                **judged,
             },
             ensure_ascii=False,
         )

@@ -12,7 +12,7 @@ from forumbot.drafting.checker import Finding, blocking, check_reply, finding_js
 
 
 def hits(text: str, rule: str, post_raw: str | None = None) -> list[Finding]:
-    return [f for f in check_reply(text, post_raw=post_raw) if f.rule == rule]
+    return [f for f in check_reply(text, post_raw=post_raw, meaning=False) if f.rule == rule]
 
 
 def assert_caught(text: str, rule: str, words: str, severity: str = "block") -> None:
@@ -180,7 +180,7 @@ def test_each_rule_passes_near_misses(rule, text):
 
 @pytest.mark.parametrize("text", GOOD_REPLIES)
 def test_good_replies_have_no_findings(text):
-    assert check_reply(text) == []
+    assert check_reply(text, meaning=False) == []
 
 
 @pytest.mark.parametrize(
@@ -200,7 +200,7 @@ def test_spans_point_into_the_text_as_written():
     # "㍿" becomes four characters under NFKC, the zero-width space disappears,
     # full-width digits become ASCII: the reported spans still fit the original text.
     text = "㍿回复：您这是无\u200b理取闹，电话１３８１２３４５６７８。"
-    found = {f.rule: f for f in check_reply(text)}
+    found = {f.rule: f for f in check_reply(text, meaning=False)}
     assert found["judge_writer"].excerpt == "无\u200b理取闹"
     assert found["personal_data"].excerpt == "１３８１２３４５６７８"
     for f in found.values():
@@ -209,7 +209,7 @@ def test_spans_point_into_the_text_as_written():
 
 def test_findings_are_sorted_by_span():
     text = "我们会尽快处理。这不归我们管，这是您的责任，请不要无理取闹。"
-    findings = check_reply(text)
+    findings = check_reply(text, meaning=False)
     assert [f.rule for f in findings] == [
         "vague_no_next_step",
         "push_elsewhere",
@@ -226,7 +226,7 @@ def test_overlapping_phrases_make_one_finding():
 
 def test_quoted_owner_words_are_not_the_agents_but_their_personal_data_is():
     text = '[quote="owner"]你们就是无理取闹，我电话13812345678[/quote]非常抱歉，工程部明天上门。'
-    assert [f.rule for f in check_reply(text)] == ["personal_data"]
+    assert [f.rule for f in check_reply(text, meaning=False)] == ["personal_data"]
 
 
 def test_reply_echoing_the_posts_own_details_is_caught():
@@ -242,14 +242,14 @@ def test_reply_echoing_the_posts_own_details_is_caught():
 
 def test_unfilled_placeholder_blocks():
     text = "感谢您的反馈。【待工程部补充：此处填写工程部的专业答复】工程部明天上门。"
-    [f] = check_reply(text)
+    [f] = check_reply(text, meaning=False)
     assert (f.rule, f.severity) == ("unfilled_placeholder", "block")
 
 
 def test_blocking_and_json_shape():
-    warn_only = check_reply("由于人手不足回复晚了，非常抱歉，工程部明天上门。")
+    warn_only = check_reply("由于人手不足回复晚了，非常抱歉，工程部明天上门。", meaning=False)
     assert [f.severity for f in warn_only] == ["warn"] and not blocking(warn_only)
-    blocked = check_reply("这不归我们管。")
+    blocked = check_reply("这不归我们管。", meaning=False)
     assert blocking(blocked)
     assert finding_json(blocked[0]) == {
         "rule": "push_elsewhere",

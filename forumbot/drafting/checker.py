@@ -287,6 +287,15 @@ PHRASE_RULES: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
     ("unfilled_placeholder", _compile(PLACEHOLDER)),
 )
 _STAFF_BEFORE_QUALITY = re.compile(r"(?:员工|人员|服务|团队|我们|我司|管家|保安|客服|自身|专业)$")
+# A sentence that says in so many words that we cannot promise is honest, not an overpromise
+# ("我们没法保证下个月一定拿到，但……"; "绝对安全我们不敢保证").
+_DISCLAIMS = re.compile(
+    r"(?:没法|无法|不能|不敢|难以|没办法|不可能|很难|不好)(?:向您|替[^。!?;\n]{0,6}?)?"
+    r"(?:保证|承诺|说|打包票|作保证|给出)|不是我们能[^。!?;\n]{0,6}?保证|保证(?:安全|质量|供暖|保暖)"
+)
+# "您不需要自己去找…", "请先不要自行处理": telling the owner they need not act.
+_NEED_NOT = re.compile(r"(?:不需要|不用|不必|无需|不要|别)[^。!?;\n]{0,3}$")
+_SENTENCE_START = re.compile(r"[^。!?;\n]*$")
 
 # --- rules ----------------------------------------------------------------------------------
 
@@ -300,8 +309,27 @@ def _phrase_hits(own: _Text) -> list[_Hit]:
             quality = m.group().find("素质")
             if quality >= 0 and _STAFF_BEFORE_QUALITY.search(own.text[: m.start() + quality]):
                 continue  # "提高员工素质" is about us, not the writer
+            if _excused(rule, own.text, m.start(), m.end()):
+                continue
             hits.append((rule, MESSAGES[rule], m.start(), m.end()))
     return hits
+
+
+def _sentence_of(text: str, start: int, end: int) -> str:
+    left = start - len(_SENTENCE_START.search(text[:start]).group())  # type: ignore[union-attr]
+    right = re.search(r"[。!?;\n]", text[end:])
+    return text[left : end + (right.start() if right else len(text) - end)]
+
+
+def _excused(rule: str, text: str, start: int, end: int) -> bool:
+    """Matches that read the other way round in their sentence."""
+    if rule == "overpromise":
+        return bool(_DISCLAIMS.search(_sentence_of(text, start, end)))
+    if rule == "push_elsewhere":
+        return bool(_NEED_NOT.search(text[max(0, start - 6) : start]))
+    if rule == "blame_writer":
+        return text[max(0, start - 1) : start] == "让"  # "让您误会了": our fault, not theirs
+    return False
 
 
 def _vague_hits(own: _Text) -> list[_Hit]:
@@ -380,8 +408,9 @@ def _merge(hits: list[_Hit]) -> list[_Hit]:
     return merged
 
 
-def check_reply(text: str, *, post_raw: str | None = None) -> list[Finding]:
-    """Every problem in a reply draft, sorted by where it starts in the text."""
+def check_reply(text: str, *, post_raw: str | None = None, meaning: bool = True) -> list[Finding]:
+    """Every problem in a reply draft, sorted by where it starts in the text: the phrase
+    rules, and (``meaning``) the model that reads what each sentence means."""
     own = _normalise(_without_quotes(text))
     full = _normalise(text)
     findings = []
@@ -392,6 +421,18 @@ def check_reply(text: str, *, post_raw: str | None = None) -> list[Finding]:
         for rule, message, start, end in _merge(hits):
             s, e = source.span(start, end)
             findings.append(Finding(rule, SEVERITY.get(rule, BLOCK), message, (s, e), text[s:e]))
+    if meaning:
+        from forumbot.drafting.checker_model import MESSAGES as MEANINGS
+        from forumbot.drafting.checker_model import meaning_hits
+
+        for hit in meaning_hits(_without_quotes(text)):
+            message = f"{MEANINGS.get(hit.taboo, hit.taboo)}（模型判断，把握 {hit.score:.0%}）"
+            span = (hit.start, hit.end)
+            findings.append(
+                Finding(
+                    f"meaning_{hit.taboo}", hit.severity, message, span, text[span[0] : span[1]]
+                )
+            )
     return sorted(findings, key=lambda f: (f.span, f.rule))
 
 

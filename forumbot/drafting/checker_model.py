@@ -1,0 +1,145 @@
+"""The reply checker's second reader: a model of what the taboos mean, not how they are spelt.
+
+The phrase rules of ``checker`` catch the wordings they list; sarcasm ("您可真是火眼金睛"),
+judging the owner, arguing with their facts, pushing the matter elsewhere, empty promises,
+promises beyond our control, admitting fault before the facts, made-up policies, echoed
+personal data and cold boilerplate come in endless wordings. This model reads each sentence
+of a reply and names the taboo it most resembles, with the sentence as the span.
+
+Trained when first needed (a few seconds) on ``data/checker/train.jsonl``: replies labelled
+by hand, each bad one with the exact bad span; sentences inside the span are examples of their
+taboo, every other sentence an example of an acceptable one. Logistic regression over jieba
+words and character 2–4-grams. A sentence scored at or above ``BLOCK_AT`` blocks approval;
+from ``WARN_AT`` it is shown as a warning. Both thresholds were chosen by cross-validation on
+the training set (``bench/drafting.py --tune-checker``); ``data/checker/heldout.jsonl``,
+written by another writer, only measures.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from forumbot.classify.normalize import clean
+from forumbot.paths import DATA_DIR
+
+log = logging.getLogger(__name__)
+TRAIN_FILE = DATA_DIR / "checker" / "train.jsonl"
+BLOCK_AT = 0.9
+WARN_AT = 0.6
+OK = "ok"
+COLD_MAX_SENTENCES = 2
+RANDOM_STATE = 20261203
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*")
+
+MESSAGES = {
+    "sarcasm": "这句话读起来像在讽刺或挖苦业主，请改成平实、诚恳的说法。",
+    "judging_owner": "这句话像在评判或指责业主本人，请只说事实和我们会做什么。",
+    "arguing": "这句话像在公开反驳业主；先核实，再用事实和关心回应，不要争辩。",
+    "pushing_elsewhere": "这句话像把事情推给别的单位或部门，请说明我们自己如何跟进、何时回复。",
+    "vague_promise": "这个承诺没有具体时间或下一步，请写明谁在什么时候做什么。",
+    "promise_beyond_control": "这句话承诺了我们未必做得到的事，请只承诺自己能兑现的。",
+    "admit_liability_early": "这句话在核实之前就承认了责任、原因或赔偿，请等部门核实后再下结论。",
+    "made_up_policy": "这句话引用的规定可能并不存在，请核对规定原文，或去掉这句话。",
+    "personal_data": "这句话可能公开了业主或他人的个人信息，请删去，改为私信沟通。",
+    "cold_bureaucratic": "这句话冷淡、公式化，没有回应业主的具体问题。",
+}
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Where each sentence of ``text`` starts and ends (its closing punctuation included)."""
+    return [m.span() for m in _SENTENCE.finditer(text) if m.group().strip()]
+
+
+def labelled_sentences(example: dict[str, Any]) -> list[tuple[str, str]]:
+    """A training reply as (sentence, taboo or "ok") pairs."""
+    reply, span = example["reply"], example.get("span") or ""
+    pairs = []
+    for start, end in sentences(reply):
+        sentence = reply[start:end]
+        core = sentence.strip("。！？!?；;\n ")
+        bad = example.get("bad") and span and (span in sentence or (core and core in span))
+        pairs.append((sentence, str(example["taboo"]) if bad else OK))
+    return pairs
+
+
+class ReplyModel:
+    def __init__(self, examples: list[dict[str, Any]], c: float = 16.0):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_union
+
+        from forumbot.classify.tokenize import words
+
+        pairs = [pair for e in examples for pair in labelled_sentences(e)]
+        self.features = make_union(
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2),
+            TfidfVectorizer(analyzer=words, sublinear_tf=True),
+        )
+        matrix = self.features.fit_transform([clean(s) for s, _ in pairs])
+        self.model = LogisticRegression(
+            C=c, max_iter=3000, class_weight="balanced", random_state=RANDOM_STATE
+        )
+        self.model.fit(matrix, [label for _, label in pairs])
+        self.classes = [str(c) for c in self.model.classes_]
+
+    def read(self, text: str) -> list[tuple[int, int, str, float]]:
+        """Each sentence's most likely taboo and how sure the model is that it is bad."""
+        spans = sentences(text)
+        if not spans:
+            return []
+        rows = self.model.predict_proba(
+            self.features.transform([clean(text[s:e]) for s, e in spans])
+        )
+        ok = self.classes.index(OK)
+        out = []
+        for (start, end), row in zip(spans, rows, strict=True):
+            bad = 1.0 - float(row[ok])
+            worst = max((i for i in range(len(row)) if i != ok), key=lambda i: row[i])
+            out.append((start, end, self.classes[worst], bad))
+        return out
+
+
+@dataclass(frozen=True)
+class MeaningHit:
+    taboo: str
+    score: float
+    start: int
+    end: int
+    severity: str  # "block" or "warn"
+
+
+def read_examples(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as stream:
+        return [json.loads(line) for line in stream if line.strip()]
+
+
+@lru_cache(maxsize=1)
+def trained() -> ReplyModel | None:
+    try:
+        return ReplyModel(read_examples(TRAIN_FILE))
+    except OSError as exc:
+        log.warning("reply model unavailable, phrase rules only: %s", exc)
+        return None
+
+
+def meaning_hits(text: str, model: ReplyModel | None = None) -> list[MeaningHit]:
+    """Sentences of ``text`` the model takes for a taboo, with block or warn."""
+    model = model or trained()
+    if model is None:
+        return []
+    hits = []
+    read = model.read(text)
+    for start, end, taboo, score in read:
+        if taboo == "cold_bureaucratic" and len(read) > COLD_MAX_SENTENCES:
+            continue  # boilerplate is a whole reply with nothing else in it, not one polite line
+        if score >= WARN_AT:
+            severity = "block" if score >= BLOCK_AT else "warn"
+            trimmed_end = end - (len(text[start:end]) - len(text[start:end].rstrip()))
+            hits.append(MeaningHit(taboo, score, start, trimmed_end, severity))
+    return hits

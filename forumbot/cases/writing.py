@@ -160,7 +160,7 @@ def store_plan(
                     draft_id=draft.id,
                     department_id=dept.id,
                     due_at=request_due(plan, dept, now),
-                    note=note,
+                    note=note or plan.brief,
                     case_id=case.id if case else None,
                     incident_id=case.incident_id if case else None,
                 )

@@ -72,9 +72,22 @@ def _normalise(text: str) -> _Text:
 _QUOTE = re.compile(r"\[quote[^\]]*\].*?\[/quote\]|^[ \t]*>[^\n]*", re.I | re.S | re.M)
 
 
-def _without_quotes(text: str) -> str:
-    """The agent's own words: quoted passages blanked out, offsets unchanged."""
-    return _QUOTE.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+_CN_QUOTE = re.compile(r"“([^”\n]{1,80})”")
+
+
+def _without_quotes(text: str, post_raw: str | None = None) -> str:
+    """The agent's own words: quoted passages blanked out, offsets unchanged. The owner's
+    own words quoted back in “…” (a reply restating their matter) are theirs too."""
+    text = _QUOTE.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+    if not post_raw:
+        return text
+    post = _normalise(post_raw).text
+
+    def blank(m: re.Match[str]) -> str:
+        words = _normalise(m.group(1)).text.rstrip("…")
+        return " " * len(m.group()) if words and words in post else m.group()
+
+    return _CN_QUOTE.sub(blank, text)
 
 
 # --- phrase tables ----------------------------------------------------------------------------
@@ -411,7 +424,7 @@ def _merge(hits: list[_Hit]) -> list[_Hit]:
 def check_reply(text: str, *, post_raw: str | None = None, meaning: bool = True) -> list[Finding]:
     """Every problem in a reply draft, sorted by where it starts in the text: the phrase
     rules, and (``meaning``) the model that reads what each sentence means."""
-    own = _normalise(_without_quotes(text))
+    own = _normalise(_without_quotes(text, post_raw))
     full = _normalise(text)
     findings = []
     for source, hits in (
@@ -425,7 +438,7 @@ def check_reply(text: str, *, post_raw: str | None = None, meaning: bool = True)
         from forumbot.drafting.checker_model import MESSAGES as MEANINGS
         from forumbot.drafting.checker_model import meaning_hits
 
-        for hit in meaning_hits(_without_quotes(text)):
+        for hit in meaning_hits(_without_quotes(text, post_raw)):
             message = f"{MEANINGS.get(hit.taboo, hit.taboo)}（模型判断，把握 {hit.score:.0%}）"
             span = (hit.start, hit.end)
             findings.append(

@@ -34,6 +34,9 @@ BLOCK_AT = 0.9
 WARN_AT = 0.6
 OK = "ok"
 COLD_MAX_SENTENCES = 2
+# Whether a rule exists cannot be read from the text (the knowledge base states real ones):
+# the model only points at it.
+WARN_ONLY = frozenset({"made_up_policy"})
 RANDOM_STATE = 20261203
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*")
 
@@ -139,7 +142,8 @@ def meaning_hits(text: str, model: ReplyModel | None = None) -> list[MeaningHit]
         if taboo == "cold_bureaucratic" and len(read) > COLD_MAX_SENTENCES:
             continue  # boilerplate is a whole reply with nothing else in it, not one polite line
         if score >= WARN_AT:
-            severity = "block" if score >= BLOCK_AT else "warn"
+            block = score >= BLOCK_AT and taboo not in WARN_ONLY
+            severity = "block" if block else "warn"
             trimmed_end = end - (len(text[start:end]) - len(text[start:end].rstrip()))
             hits.append(MeaningHit(taboo, score, start, trimmed_end, severity))
     return hits

@@ -11,6 +11,7 @@ from typing import Any
 from forumbot.classify.normalize import clean
 from forumbot.drafting.knowledge import KnowledgeBase, KnowledgeMatch
 from forumbot.drafting.policy import StyleDecision, choose_style
+from forumbot.drafting.reading import Reading, department_brief, read_post, restatement
 from forumbot.drafting.resources import Department, DraftingResources, load_resources
 from forumbot.drafting.templates import ReplyTemplates
 from forumbot.textsafety import neutralise
@@ -62,6 +63,8 @@ class DraftPlan:
     urgent_hours: float | None = None
     # ... and the department's request within this many hours.
     urgent_department_hours: float | None = None
+    # What the department is told of the matter (forumbot.drafting.reading), for its request.
+    brief: str | None = None
 
 
 class Drafter:
@@ -195,6 +198,9 @@ class Drafter:
             reply = self.templates.render(decision.style, ctx, seed)
             state = "pending_approval"
             holding = None
+        reading = read_post(post.raw, post.title, post.post_number)
+        reply = self.personal(reply, reading, ctx, decision.style)
+        holding = self.personal(holding, reading, ctx, "holding") if holding else None
         urgent_hours = None
         if post.urgent_kind:
             # Danger first: the reply the agent sees at once is the urgent one (for a
@@ -219,7 +225,25 @@ class Drafter:
             notes,
             urgent_hours,
             self.urgent_department_hours if urgent_hours is not None else None,
+            department_brief(reading) if state == "awaiting_specialist" else None,
         )
+
+    @staticmethod
+    def personal(text: str, reading: Reading, ctx: dict[str, Any], style: str | None) -> str:
+        """The template reply made this owner's: the opening restates their matter (where,
+        since when) in their words, and each question they asked is named with who answers it
+        and when. The family's stock thanks line stays only when nothing could be read."""
+        paragraphs = text.split("\n\n")
+        opening = restatement(reading, question=ctx["label_zh"] == "咨询")
+        if opening and paragraphs:
+            paragraphs[0] = opening
+        if reading.questions and style != "direct_answer" and len(paragraphs) > 1:
+            asked = "、".join(f"“{q}”" for q in reading.questions)
+            who = ctx["department"] or "我们"
+            when = ctx["due_phrase"] or "尽快"
+            where = "在一对一沟通时答复您" if style == "redirect_private" else "一并在本帖答复"
+            paragraphs.insert(-1, f"您问到的{asked}，{who}核实后会在{when}{where}。")
+        return "\n\n".join(paragraphs)
 
     def with_department_answer(
         self, post: PostView, label: str, answer: str, department: Department
@@ -227,7 +251,10 @@ class Drafter:
         """The unified specialist reply once the department has supplied its answer."""
         ctx = self.context(post, label, department)
         ctx["department_answer"] = answer.strip()
-        return self.templates.render("specialist", ctx, str(post.forum_post_id))
+        text = self.templates.render("specialist", ctx, str(post.forum_post_id))
+        reading = read_post(post.raw, post.title, post.post_number)
+        opening = restatement(reading, question=label == "inquiry")
+        return "\n\n".join([opening, *text.split("\n\n")[1:]]) if opening else text
 
     def followup(self, post: PostView, label: str, promise: str, promised_on: str) -> str:
         ctx = self.context(post, label, self.resources.department_for(label))

@@ -14,6 +14,7 @@ ACTION_NAMES_ZH = {
     "edit": "修改文本",
     "approve": "批准",
     "approve_override": "放行批准",
+    "approve_first": "初审批准（待主管复核）",
     "reject": "驳回",
     "reopen": "重新打开",
     "restyle": "改用其他回复方式",
@@ -46,6 +47,11 @@ ACTION_NAMES_ZH = {
     "post_abuse": "辱骂内容",
     "post_update": "楼主补充",
     "post_opener": "提出诉求",
+    # danger and sensitive matters
+    "case_urgent": "标为紧急（危及人身安全）",
+    "case_sensitive": "标为敏感（需两人批准）",
+    "alert_sent": "已发出紧急提醒",
+    "alert_failed": "紧急提醒发送失败",
 }
 # An action this table does not know yet is shown under this name (with its code as a tip).
 OTHER_ACTION_ZH = "其他操作"

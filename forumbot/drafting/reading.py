@@ -19,9 +19,12 @@ _PLACE = re.compile(
     r"|(?:地下车库|地库|[东南西北]门(?:外|口)?|中心花园|游乐场|会所|大门口|消防通道|绿化带)"
 )
 _SINCE = re.compile(
-    r"(?:从|自)?(?:今年|去年|上个?月|上周|上星期|前天|昨天|昨晚|今天早上|今早|入住以来|交房以来|"
-    r"(?:\d{1,2}|[一二三四五六七八九十两几半])+\s*(?:个)?多?(?:天|周|星期|个月|月|年)多?(?:了|以来)?)"
+    r"(?:从|自)?(?:今年|去年|上个?月|上周|上星期|前天|昨天|昨晚|今天早上|今早|入住以来|交房以来)"
     r"(?:\d{1,2}月份?)?(?:开始|起|以来)?"
+    # a duration counts only when it says how long: "已经一个月了", "两周以来", "从三天前开始"
+    r"|(?:从|自|已经|都|快|有)(?:\d{1,2}|[一二三四五六七八九十两几半])+\s*(?:个)?多?"
+    r"(?:天|周|星期|个月|月|年)多?(?:了|以来|前)?(?:开始|起)?"
+    r"|(?:\d{1,2}|[一二三四五六七八九十两几半])+\s*(?:个)?多?(?:天|周|星期|个月|月|年)多?(?:了|以来)"
 )
 _QUESTION_END = re.compile(r"[?？]$|(?:吗|呢|么)[。.!！]?$")
 _ASKS = re.compile(
@@ -39,6 +42,7 @@ _EMPTY_TITLE = re.compile(
 )
 MATTER_CHARS = 28
 QUESTION_CHARS = 30
+DETAIL_CHARS = 24
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class Reading:
     questions: tuple[str, ...]
     tried: tuple[str, ...]
     from_body: bool  # whether ``matter`` (or place / since) comes from the body, not the title
+    detail: str | None = None  # the body's first words, when the matter came from the title
 
 
 _FULL_WIDTH = str.maketrans(
@@ -104,14 +109,11 @@ def read_post(raw: str, title: str | None = None, post_number: int = 1) -> Readi
     if since and since in matter:
         since = None
     tried = tuple(dict.fromkeys(_clip(m.group(), 18) for m in _TRIED.finditer(body)))[:2]
-    return Reading(
-        _safe(matter) or "",
-        place,
-        since,
-        questions_of(body),
-        tried,
-        from_body or bool(place or since),
-    )
+    told = from_body or bool(place or since)
+    detail = None
+    if not told and first_clause and first_clause not in head and len(first_clause) >= 4:
+        detail = _safe(_clip(first_clause, DETAIL_CHARS))
+    return Reading(_safe(matter) or "", place, since, questions_of(body), tried, told, detail)
 
 
 def restatement(reading: Reading, question: bool = False) -> str:
@@ -122,7 +124,9 @@ def restatement(reading: Reading, question: bool = False) -> str:
     since = f"（您提到：{reading.since}）" if reading.since else ""
     thanks = "，谢谢您来问。" if question else "，我们已经收到，谢谢您告诉我们。"
     verb = "问到的" if question else "反映的"
-    return f"您好，您{verb}“{reading.matter}”{'，地点在' + where if where else ''}{since}{thanks}"
+    detail = f"，您提到“{reading.detail}”" if reading.detail else ""
+    place = f"，地点在{where}" if where else ""
+    return f"您好，您{verb}“{reading.matter}”{place}{since}{detail}{thanks}"
 
 
 def department_brief(reading: Reading) -> str:

@@ -39,13 +39,15 @@ def main() -> None:
             continue
         if p.state == "awaiting_specialist" and p.department is not None:
             post = PostView(i, e.raw, e.title, e.post_number, "owner")
-            texts.append(drafter.with_department_answer(post, e.label, answer, p.department))
+            texts.append(
+                (drafter.with_department_answer(post, e.label, answer, p.department), e.raw)
+            )
         else:
-            texts.append(p.text)
+            texts.append((p.text, e.raw))
         if p.holding:
-            texts.append(p.holding)
+            texts.append((p.holding, e.raw))
     started = time.perf_counter()
-    blocked = [t for t in texts if blocking(check_reply(t))]
+    blocked = [t for t, raw in texts if blocking(check_reply(t, post_raw=raw))]
     check_elapsed = time.perf_counter() - started
     styles = Counter(p.style for p in plans if p.kind == "reply")
     # The reply the agent sees first for each valid dev post (the holding reply of a

@@ -123,7 +123,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "drafting": {
         "kb_threshold": Key(
-            float, 0.3, "Knowledge-base similarity needed to answer an inquiry directly.", 0
+            float,
+            0.4,
+            "Likelihood (0..1) that the closest knowledge-base entry answers an inquiry, "
+            "needed to answer it directly.",
+            0,
         ),
     },
     "cases": {

@@ -72,7 +72,7 @@ class Drafter:
         self,
         resources: DraftingResources | None = None,
         templates: ReplyTemplates | None = None,
-        kb_threshold: float = 0.3,
+        kb_threshold: float = 0.4,
         urgent_hours: float = 2.0,
         urgent_department_hours: float = 8.0,
     ):

@@ -29,7 +29,7 @@ class ResourceStore:
         self,
         config_dir: Path = CONFIG_DIR,
         templates_dir: Path = TEMPLATES_DIR,
-        kb_threshold: float = 0.3,
+        kb_threshold: float = 0.4,
         urgent_hours: float = 2.0,
         urgent_department_hours: float = 8.0,
     ):

@@ -33,7 +33,7 @@ TRAIN_FILE = DATA_DIR / "checker" / "train.jsonl"
 BLOCK_AT = 0.9
 WARN_AT = 0.6
 OK = "ok"
-COLD_MAX_SENTENCES = 2
+SHORT_SENTENCE = 8
 # Whether a rule exists cannot be read from the text (the knowledge base states real ones):
 # the model only points at it.
 WARN_ONLY = frozenset({"made_up_policy"})
@@ -138,9 +138,15 @@ def meaning_hits(text: str, model: ReplyModel | None = None) -> list[MeaningHit]
         return []
     hits = []
     read = model.read(text)
+    # Boilerplate is a whole reply with nothing else in it, not one polite line before the
+    # substance: it counts only when no sentence of some length reads as acceptable.
+    all_hollow = all(
+        score >= WARN_AT or len(text[start:end].strip()) < SHORT_SENTENCE
+        for start, end, _, score in read
+    )
     for start, end, taboo, score in read:
-        if taboo == "cold_bureaucratic" and len(read) > COLD_MAX_SENTENCES:
-            continue  # boilerplate is a whole reply with nothing else in it, not one polite line
+        if taboo == "cold_bureaucratic" and not all_hollow:
+            continue
         if score >= WARN_AT:
             block = score >= BLOCK_AT and taboo not in WARN_ONLY
             severity = "block" if block else "warn"

@@ -227,16 +227,8 @@ def search_text(view: PostView) -> str:
 
 
 def entry_score(kb: KnowledgeBase, text: str, entry_id: str) -> float | None:
-    """How close ``text`` is to one entry, on the same scale as the drafter's best match."""
-    if kb.matrix is None:
-        return None
-    ids = [e.id for e in kb.entries]
-    if entry_id not in ids:
-        return None
-    from sklearn.metrics.pairwise import linear_kernel
-
-    scores = linear_kernel(kb.vectorizer.transform([clean(text)]), kb.matrix)[0]
-    return round(float(scores[ids.index(entry_id)]), 3)
+    """How likely one entry answers ``text``, on the same scale as the drafter's best match."""
+    return kb.score_for(text, entry_id)
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,8 @@ class Drafter:
             "safety_advice": "",
             "opening": "",
             "action": "",
+            "restated": "",
+            "questions_line": "",
         }
 
     def urgent_reply(self, post: PostView, label: str, department: Department | None) -> str:
@@ -178,6 +180,7 @@ class Drafter:
         if department is not None:
             owner = self.resources.departments[department]
         ctx = self.context(post, label, owner)
+        reading = self.read(post, ctx, decision.style)
         seed = str(post.forum_post_id)
         notes = [] if matched else ["知识库中没有足够接近的条目"]
         if decision.style == "direct_answer":
@@ -198,9 +201,6 @@ class Drafter:
             reply = self.templates.render(decision.style, ctx, seed)
             state = "pending_approval"
             holding = None
-        reading = read_post(post.raw, post.title, post.post_number)
-        reply = self.personal(reply, reading, ctx, decision.style)
-        holding = self.personal(holding, reading, ctx, "holding") if holding else None
         urgent_hours = None
         if post.urgent_kind:
             # Danger first: the reply the agent sees at once is the urgent one (for a
@@ -229,21 +229,19 @@ class Drafter:
         )
 
     @staticmethod
-    def personal(text: str, reading: Reading, ctx: dict[str, Any], style: str | None) -> str:
-        """The template reply made this owner's: the opening restates their matter (where,
-        since when) in their words, and each question they asked is named with who answers it
-        and when. The family's stock thanks line stays only when nothing could be read."""
-        paragraphs = text.split("\n\n")
-        opening = restatement(reading, question=ctx["label_zh"] == "咨询")
-        if opening and paragraphs:
-            paragraphs[0] = opening
-        if reading.questions and style != "direct_answer" and len(paragraphs) > 1:
+    def read(post: PostView, ctx: dict[str, Any], style: str | None) -> Reading:
+        """Fill the template values that make the reply this owner's: ``restated`` (their
+        matter, where, since when, in their words) and ``questions_line`` (each question
+        they asked, with who answers it and when)."""
+        reading = read_post(post.raw, post.title, post.post_number)
+        ctx["restated"] = restatement(reading, question=ctx["label_zh"] == "咨询")
+        if reading.questions and style != "direct_answer":
             asked = "、".join(f"“{q}”" for q in reading.questions)
             who = ctx["department"] or "我们"
             when = ctx["due_phrase"] or "尽快"
             where = "在一对一沟通时答复您" if style == "redirect_private" else "一并在本帖答复"
-            paragraphs.insert(-1, f"您问到的{asked}，{who}核实后会在{when}{where}。")
-        return "\n\n".join(paragraphs)
+            ctx["questions_line"] = f"您问到的{asked}，{who}核实后会在{when}{where}。"
+        return reading
 
     def with_department_answer(
         self, post: PostView, label: str, answer: str, department: Department
@@ -251,10 +249,9 @@ class Drafter:
         """The unified specialist reply once the department has supplied its answer."""
         ctx = self.context(post, label, department)
         ctx["department_answer"] = answer.strip()
-        text = self.templates.render("specialist", ctx, str(post.forum_post_id))
-        reading = read_post(post.raw, post.title, post.post_number)
-        opening = restatement(reading, question=label == "inquiry")
-        return "\n\n".join([opening, *text.split("\n\n")[1:]]) if opening else text
+        self.read(post, ctx, "answered")
+        ctx["questions_line"] = ""  # the department's answer is the answer
+        return self.templates.render("specialist", ctx, str(post.forum_post_id))
 
     def followup(self, post: PostView, label: str, promise: str, promised_on: str) -> str:
         ctx = self.context(post, label, self.resources.department_for(label))

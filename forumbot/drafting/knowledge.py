@@ -76,6 +76,10 @@ class KnowledgeBase:
         empty knowledge base)."""
         return self.index.best(text) if self.index is not None else None
 
+    def score_for(self, text: str, entry_id: str) -> float | None:
+        """The likelihood that one given entry answers ``text``, on the scale of ``best``."""
+        return self.index.score_for(text, entry_id) if self.index is not None else None
+
     def match(self, text: str) -> KnowledgeMatch | None:
         """The closest entry if it is likely enough to answer the post."""
         best = self.best(text)
@@ -110,41 +114,54 @@ class _Index:
             self.judge = self._train(labelled)
 
     # -- step 1: candidates and their features ------------------------------------------------
-    def _features(self, text: str) -> list[tuple[int, list[float]]]:
+    def _similarities(self, text: str) -> dict[str, Any]:
         q = self.chars.transform([text])
-        whole = linear_kernel(q, self.all)[0]
-        title = linear_kernel(q, self.titles)[0]
-        answer = linear_kernel(q, self.answers)[0]
-        by_words = linear_kernel(self.words.transform([text]), self.word_docs)[0]
         sample = np.zeros(len(self.entries))
         if self.samples is not None:
             np.maximum.at(sample, self.sample_owner, linear_kernel(q, self.samples)[0])
-        combined = whole + by_words + sample
-        top = np.argsort(-combined)[:CANDIDATES]
-        suggestion = float(bool(SUGGESTION.search(text)))
-        own = float(bool(OWN_FACTS.search(text)))
-        rows = []
-        for rank, k in enumerate(top):
-            other = top[1] if rank == 0 and len(top) > 1 else top[0]
-            hits = sum(1 for w in self.keywords[k] if w and w in text)
-            rows.append(
-                (
-                    int(k),
-                    [
-                        whole[k],
-                        title[k],
-                        answer[k],
-                        sample[k],
-                        by_words[k],
-                        hits / max(len(self.keywords[k]), 1),
-                        float(rank),
-                        combined[k] - combined[other],
-                        suggestion,
-                        own,
-                    ],
-                )
-            )
-        return rows
+        found = {
+            "whole": linear_kernel(q, self.all)[0],
+            "title": linear_kernel(q, self.titles)[0],
+            "answer": linear_kernel(q, self.answers)[0],
+            "sample": sample,
+            "words": linear_kernel(self.words.transform([text]), self.word_docs)[0],
+        }
+        found["combined"] = found["whole"] + found["words"] + sample
+        found["order"] = np.argsort(-found["combined"])
+        return found
+
+    def _row(self, text: str, found: dict[str, Any], k: int) -> list[float]:
+        order, combined = found["order"], found["combined"]
+        rank = int(np.where(order == k)[0][0])
+        other = order[1] if rank == 0 and len(order) > 1 else order[0]
+        hits = sum(1 for w in self.keywords[k] if w and w in text)
+        return [
+            found["whole"][k],
+            found["title"][k],
+            found["answer"][k],
+            found["sample"][k],
+            found["words"][k],
+            hits / max(len(self.keywords[k]), 1),
+            float(min(rank, CANDIDATES)),
+            combined[k] - combined[other],
+            float(bool(SUGGESTION.search(text))),
+            float(bool(OWN_FACTS.search(text))),
+        ]
+
+    def _features(self, text: str) -> list[tuple[int, list[float]]]:
+        found = self._similarities(text)
+        return [(int(k), self._row(text, found, int(k))) for k in found["order"][:CANDIDATES]]
+
+    def score_for(self, text: str, entry_id: str) -> float | None:
+        """The likelihood that one given entry answers ``text`` (the admin's preview)."""
+        ids = [e.id for e in self.entries]
+        if entry_id not in ids:
+            return None
+        clean_text = clean(text)
+        row = self._row(clean_text, self._similarities(clean_text), ids.index(entry_id))
+        if self.judge is None:
+            return round(float(row[0]), 3)
+        return round(float(self.judge.predict_proba(np.array([row]))[0, 1]), 3)
 
     # -- step 2: the judge --------------------------------------------------------------------
     def _train(self, path: Path) -> Any:

@@ -36,6 +36,12 @@ _TRIED = re.compile(
 )
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 _PRIVATE = re.compile(r"\d{7,}|\d{3,4}\s*室|\d{3,4}号房|身份证")
+# Words a reply must not quote back, however the owner put it.
+_RUDE = re.compile(
+    r"死了|去死|死人|垃圾|狗|滚|他妈|妈的|tm|tmd|傻|脑残|废物|骗子|混蛋|王八|畜生|蠢|智障|"
+    r"黑心|不要脸|流氓|强盗|土匪|吃屎|尼玛|nm|sb|cnm",
+    re.IGNORECASE,
+)
 # Titles that say nothing about the matter.
 _EMPTY_TITLE = re.compile(
     r"^(?:求助|投诉|问题|咨询|建议|请问|急|紧急|吐槽|曝光|求解|来人|在吗|有人吗)+$"
@@ -68,7 +74,8 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _safe(text: str | None) -> str | None:
-    if text is None or _PRIVATE.search(text):
+    """``text`` if a public reply may quote it: no personal data, no insults."""
+    if text is None or _PRIVATE.search(text) or _RUDE.search(text):
         return None
     return text
 
@@ -83,7 +90,7 @@ def questions_of(body: str) -> tuple[str, ...]:
     for sentence in _sentences(body):
         clauses = [c.strip() for c in re.split(r"[，,；;]", sentence) if c.strip()]
         for i, clause in enumerate(clauses):
-            if len(clause) < 4 or _PRIVATE.search(clause):
+            if len(clause) < 4 or _safe(clause) is None:
                 continue
             last = i == len(clauses) - 1
             if _QUESTION_END.search(clause) or (_ASKS.search(clause) and last):

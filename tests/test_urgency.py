@@ -94,3 +94,9 @@ def test_the_learned_model_catches_danger_in_words_no_rule_lists():
     assert found.urgent
     calm = assess("请问小区的快递柜收费标准是多少？")
     assert not calm.urgent
+
+
+@pytest.mark.parametrize("raw", ["同户型特价便宜了二十万，老业主怎么算", "房子漏水损失三十五万"])
+def test_large_sums_written_in_chinese_numerals_are_sensitive(raw):
+    found = assess(raw, model=False)
+    assert found.sensitive and "money" in found.sensitive_kinds

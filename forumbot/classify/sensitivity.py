@@ -84,7 +84,11 @@ _COMPILED = {
     kind: (reason, re.compile("|".join(f"(?:{p})" for p in patterns)))
     for kind, (reason, patterns) in _KINDS.items()
 }
-_CN_LARGE = re.compile(r"(?:几|十几|几十|数十|上百|几百|数百|上千|几千|上万)万|百万|千万|上亿|几亿")
+_CN_LARGE = re.compile(
+    r"(?:几|十几|几十|数十|上百|几百|数百|上千|几千|上万)万|百万|千万|上亿|几亿"
+    # written out: 十万, 二十万, 三十五万, 两百万, 一千万 (ten thousand yuan times ten or more)
+    r"|(?:[一二两三四五六七八九]?十[一二三四五六七八九]?|[一二两三四五六七八九]百[一二三四五六七八九十]*)万"
+)
 _AMOUNT = re.compile(
     r"(\d+(?:\.\d+)?)\s*(万|w(?![a-z])|元|块)(?!平|方|平米|平方|人|户|步|公里|次|字|个|套|辆|吨|粉)"
 )

@@ -134,10 +134,14 @@ def direct_answers(drafter: Drafter, questions: list[dict[str, Any]]) -> dict[st
     }
 
 
-def checker_rates(replies: list[dict[str, Any]]) -> dict[str, float]:
+def checker_rates(replies: list[dict[str, Any]]) -> dict[str, Any]:
     bad = [r for r in replies if r["bad"]]
     good = [r for r in replies if not r["bad"]]
-    bad_blocked = sum(blocking(check_reply(r["reply"], post_raw=r.get("post"))) for r in bad)
+    missed: Counter[str] = Counter()
+    for r in bad:
+        if not blocking(check_reply(r["reply"], post_raw=r.get("post"))):
+            missed[str(r["taboo"])] += 1
+    bad_blocked = len(bad) - sum(missed.values())
     flagged = sum(bool(check_reply(r["reply"], post_raw=r.get("post"))) for r in bad)
     good_blocked = sum(blocking(check_reply(r["reply"], post_raw=r.get("post"))) for r in good)
     rules_only = sum(
@@ -149,6 +153,7 @@ def checker_rates(replies: list[dict[str, Any]]) -> dict[str, float]:
         "checker_good_blocked": round(good_blocked / max(len(good), 1), 4),
         "checker_rules_only_bad_blocked": round(rules_only / max(len(bad), 1), 4),
         "checker_heldout": len(replies),
+        "checker_missed_by_taboo": dict(missed.most_common()),
     }
 
 

@@ -118,21 +118,6 @@ def sandbox_cmd(
     run_forever(settings, host, port)
 
 
-def warm_up_models() -> None:
-    """Train the reply checker's and the urgency models in the background at start, so the
-    first draft an agent opens does not wait for them (a few seconds each)."""
-    import threading
-
-    from forumbot.classify.urgency import trained_model
-    from forumbot.drafting.checker_model import trained
-
-    def train() -> None:
-        trained()
-        trained_model()
-
-    threading.Thread(target=train, name="warm-up", daemon=True).start()
-
-
 @click.command("serve")
 @click.option("--host", default=None, help="Default: console.host from the settings.")
 @click.option("--port", default=None, type=int, help="Default: console.port from the settings.")
@@ -167,7 +152,6 @@ def serve_cmd(ctx: click.Context, host: str | None, port: int | None, threads: i
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         click.echo(f"serving on {server.url} ({server.threads} threads)")
-        warm_up_models()
         if not settings.secrets.get("FORUMBOT_SECRET_KEY"):
             click.echo(
                 "console disabled: set FORUMBOT_SECRET_KEY to serve the review pages", err=True

@@ -381,7 +381,10 @@ def check_reply(text: str, *, post_raw: str | None = None, meaning: bool = True)
         from forumbot.drafting.checker_model import MESSAGES as MEANINGS
         from forumbot.drafting.checker_model import meaning_hits
 
+        concrete = bool(TIME_EXPRESSION.search(own.text) or NAMED_STEP.search(own.text))
         for hit in meaning_hits(_without_quotes(text, post_raw)):
+            if hit.taboo == "vague_promise" and concrete:
+                continue  # "我们会尽快" beside a time and a step is not an empty promise
             message = f"{MEANINGS.get(hit.taboo, hit.taboo)}（模型判断，把握 {hit.score:.0%}）"
             span = (hit.start, hit.end)
             findings.append(

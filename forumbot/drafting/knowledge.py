@@ -49,6 +49,8 @@ SUGGESTION = re.compile(
 )
 OWN_FACTS = re.compile(
     r"我们小区|我家|我们家|我们楼|这栋|\d+栋|\d+号楼|进度|到底什么时候|啥时候|为什么还没|怎么还没|几号"
+    # one's own matter, a complaint put as a question: "打算怎么处理？我的车也泡了"
+    r"|打算怎么|怎么处理|谁负责|谁来负责|谁赔|我的车|我的房|赔偿"
 )
 
 

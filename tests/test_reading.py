@@ -101,3 +101,9 @@ def test_the_checker_flags_bad_replies_in_words_no_rule_lists(reply):
 )
 def test_honest_replies_pass(reply):
     assert not blocking(check_reply(reply))
+
+
+def test_a_suggestion_is_thanked_as_one():
+    found = read_post("快递柜总是满的，建议在小区里设一个快递驿站", "建议设个快递驿站")
+    assert restatement(found, question=True).startswith("您好，您提出的“建议设个快递驿站”")
+    assert "谢谢您的建议" in restatement(found, question=True)

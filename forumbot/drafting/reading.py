@@ -42,6 +42,7 @@ _RUDE = re.compile(
     r"黑心|不要脸|流氓|强盗|土匪|吃屎|尼玛|nm|sb|cnm",
     re.IGNORECASE,
 )
+_SUGGESTS = re.compile(r"建议|提议|希望(?:增加|增设)|能不能(?:增设|加装)")
 # Titles that say nothing about the matter.
 _EMPTY_TITLE = re.compile(
     r"^(?:求助|投诉|问题|咨询|建议|请问|急|紧急|吐槽|曝光|求解|来人|在吗|有人吗)+$"
@@ -129,8 +130,12 @@ def restatement(reading: Reading, question: bool = False) -> str:
         return ""
     where = f"{reading.place}" if reading.place else ""
     since = f"（您提到：{reading.since}）" if reading.since else ""
-    thanks = "，谢谢您来问。" if question else "，我们已经收到，谢谢您告诉我们。"
-    verb = "问到的" if question else "反映的"
+    if _SUGGESTS.search(reading.matter):
+        verb, thanks = "提出的", "，谢谢您的建议。"
+    elif question:
+        verb, thanks = "问到的", "，谢谢您来问。"
+    else:
+        verb, thanks = "反映的", "，我们已经收到，谢谢您告诉我们。"
     detail = f"，您提到“{reading.detail}”" if reading.detail else ""
     place = f"，地点在{where}" if where else ""
     return f"您好，您{verb}“{reading.matter}”{place}{since}{detail}{thanks}"

@@ -24,6 +24,7 @@ DEMO_PASSWORD = "forumbot-demo-2026"
 # (account, role, department, what the role does): one account per console role.
 DEMO_ACCOUNTS = (
     ("kefu", "agent", None, "客服专员：审批回复 / agent: approves replies"),
+    ("zhuguan", "supervisor", None, "客服主管：敏感回复的第二人批准 / supervisor: second approval"),
     ("gongcheng", "specialist", "engineering", "工程部：答复部门请求 / engineering department"),
     ("banzhu", "moderator", None, "版主：处理辱骂帖 / moderator: abuse proposals"),
     ("guanli", "admin", None, "管理员：账号、模板、模型 / admin: users, templates, models"),
@@ -88,10 +89,14 @@ class Feed:
                 where = f"案件#{post.case_id} {role}" if post.case_id else role or "不回复"
                 tag = f"{LABEL_NAMES_ZH[label.label]} {label.confidence:.2f}" if label else "?"
                 first = " ".join(post.raw.split())[:28]
+                flags = ("【紧急】" if post.urgent else "") + ("【敏感】" if post.sensitive else "")
+                who = f"{flags}{post.username}"
                 click.echo(
-                    f"  帖子 {post.forum_post_id:>5} [{tag}] {post.username}: {first} → {where}"
+                    f"  帖子 {post.forum_post_id:>5} [{tag}] {who}: {first} → {where}"
                     + (f"，{drafts}" if drafts else "")
                 )
+                if post.urgent:
+                    click.echo(f"        紧急原因：{post.urgent_reason}")
                 self.shown_posts.add(post.id)
             if done:
                 click.echo(f"  {case_summary(session)}")

@@ -5,8 +5,8 @@ hours, and the alert job tells the duty manager (and security, for threats and v
 Sensitive (large sums, media, courts, fraud, officials, collective action…): every reply of
 the case needs a second approval, by a supervisor, before the publisher will post it.
 
-Both only ever switch on by themselves; a person can switch them off in the console (a
-false alarm), which is recorded.
+Both only ever switch on by themselves, and stay on: there is no console action yet to clear
+a false alarm (an agent can still edit or reject the reply).
 """
 
 from __future__ import annotations

@@ -10,14 +10,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from forumbot.classify.normalize import clean
 from forumbot.classify.tokenize import words
+from forumbot.corpus import read_records
 from forumbot.drafting.checker import blocking, check_reply
 from forumbot.drafting.engine import Drafter
 from forumbot.paths import DATA_DIR
@@ -82,11 +81,6 @@ GENERIC = frozenset(
         "是不是",
     )
 )
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as stream:
-        return [json.loads(line) for line in stream if line.strip()]
 
 
 def opening(text: str) -> str:
@@ -164,6 +158,6 @@ def quality(drafter: Drafter, drafts: list[tuple[str, str, str | None]]) -> dict
     return {
         "shared_opening_share": shared_opening_share(texts),
         "uses_post_words_share": round(sum(specific) / max(len(specific), 1), 4),
-        **direct_answers(drafter, read_jsonl(DATA_DIR / "kb_questions" / "test.jsonl")),
-        **checker_rates(read_jsonl(DATA_DIR / "checker" / "heldout.jsonl")),
+        **direct_answers(drafter, read_records(DATA_DIR / "kb_questions" / "test.jsonl")),
+        **checker_rates(read_records(DATA_DIR / "checker" / "heldout.jsonl")),
     }

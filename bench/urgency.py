@@ -26,9 +26,9 @@ from forumbot.classify.urgency import (
     assess,
     example_text,
     ordinary_posts,
-    read_examples,
     trained_model,
 )
+from forumbot.corpus import read_records
 from forumbot.paths import URGENCY_DIR
 
 HELDOUT = URGENCY_DIR / "heldout.jsonl"
@@ -45,7 +45,7 @@ def rates(truth: list[bool], said: list[bool]) -> dict[str, float]:
 def tune() -> None:
     """5-fold cross-validation on train.jsonl: the model's scores for posts no rule flags,
     and recall / false alarms of rules + model at each threshold."""
-    examples = read_examples(TRAIN_FILE)
+    examples = read_records(TRAIN_FILE)
     extra = ordinary_posts()
     texts = [example_text(e) for e in examples]
     labels = [bool(e["urgent"]) for e in examples]
@@ -65,7 +65,7 @@ def tune() -> None:
 
 
 def heldout(path: Path = HELDOUT) -> dict[str, object]:
-    examples = read_examples(path)
+    examples = read_records(path)
     trained_model()  # trained once, outside the loop
     found = [assess(e.get("raw") or "", e.get("title")) for e in examples]
     urgent_truth = [bool(e["urgent"]) for e in examples]

@@ -38,6 +38,13 @@ class Example:
     style: str | None = None
 
 
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """The objects of a labelled JSON Lines file in data/ (urgency, checker, knowledge-base
+    questions), blank lines skipped."""
+    with path.open(encoding="utf-8") as stream:
+        return [json.loads(line) for line in stream if line.strip()]
+
+
 def read_jsonl(path: Path) -> list[Example]:
     examples = []
     with path.open(encoding="utf-8") as fh:

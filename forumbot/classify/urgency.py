@@ -17,7 +17,6 @@ training set (``data/urgency/heldout.jsonl``).
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,6 +26,7 @@ from typing import Any
 from forumbot.classify.danger_rules import KIND_NAMES_ZH, find_danger
 from forumbot.classify.normalize import clean
 from forumbot.classify.sensitivity import find_sensitive
+from forumbot.corpus import read_records
 from forumbot.paths import CORPUS_DIR, URGENCY_DIR
 
 log = logging.getLogger(__name__)
@@ -92,11 +92,6 @@ class UrgencyModel:
         return [w for w in words if len(w) >= 2][:top]
 
 
-def read_examples(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as stream:
-        return [json.loads(line) for line in stream if line.strip()]
-
-
 def example_text(example: dict[str, Any]) -> str:
     return clean(f"{example.get('title') or ''} 。 {example.get('raw') or ''}")
 
@@ -106,14 +101,14 @@ def ordinary_posts(path: Path = CORPUS_FILE) -> list[dict[str, Any]]:
     thousands of everyday complaints teach the model what is *not* danger (without them it
     took "!!" and "我" for alarm). A corpus post a rule flags is left out, not guessed."""
     try:
-        posts = read_examples(path)
+        posts = read_records(path)
     except OSError:
         return []
     return [{**p, "urgent": False} for p in posts if not find_danger(example_text(p))]
 
 
 def training_set(path: Path = TRAIN_FILE) -> tuple[list[str], list[int]]:
-    examples = read_examples(path) + ordinary_posts()
+    examples = read_records(path) + ordinary_posts()
     return [example_text(e) for e in examples], [int(bool(e["urgent"])) for e in examples]
 
 

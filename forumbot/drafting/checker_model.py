@@ -17,15 +17,14 @@ written by another writer, only measures.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from forumbot.classify.normalize import clean
+from forumbot.corpus import read_records
 from forumbot.paths import DATA_DIR
 
 log = logging.getLogger(__name__)
@@ -117,15 +116,10 @@ class MeaningHit:
     severity: str  # "block" or "warn"
 
 
-def read_examples(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as stream:
-        return [json.loads(line) for line in stream if line.strip()]
-
-
 @lru_cache(maxsize=1)
 def trained() -> ReplyModel | None:
     try:
-        return ReplyModel(read_examples(TRAIN_FILE))
+        return ReplyModel(read_records(TRAIN_FILE))
     except OSError as exc:
         log.warning("reply model unavailable, phrase rules only: %s", exc)
         return None

@@ -22,7 +22,6 @@ Without the labelled questions the score is the plain similarity of step 1.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from sklearn.metrics.pairwise import linear_kernel
 
 from forumbot.classify.normalize import clean
 from forumbot.classify.tokenize import words
+from forumbot.corpus import read_records
 from forumbot.drafting.resources import KnowledgeEntry
 from forumbot.paths import DATA_DIR
 
@@ -168,8 +168,7 @@ class _Index:
     # -- step 2: the judge --------------------------------------------------------------------
     def _train(self, path: Path) -> Any:
         try:
-            with path.open(encoding="utf-8") as stream:
-                questions = [json.loads(line) for line in stream if line.strip()]
+            questions = read_records(path)
         except OSError as exc:
             log.warning("knowledge base judge unavailable, similarity only: %s", exc)
             return None

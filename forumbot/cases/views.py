@@ -21,15 +21,15 @@ from forumbot.review.states import (
 from forumbot.storage.models import Case, DepartmentRequest, Draft, Post
 
 
-def post_view(post: Post, urgent_kind: str | None = None) -> PostView:
-    """The post as the drafter reads it; ``urgent_kind`` when its case is urgent."""
+def post_view(post: Post) -> PostView:
+    """The post as the drafter reads it, with the danger it reports, if any."""
     return PostView(
         post.forum_post_id,
         post.raw,
         post.topic_title,
         post.post_number,
         post.username,
-        urgent_kind or post.urgent_kind,
+        post.urgent_kind,
     )
 
 

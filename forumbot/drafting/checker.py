@@ -367,7 +367,8 @@ def _merge(hits: list[_Hit]) -> list[_Hit]:
 def check_reply(text: str, *, post_raw: str | None = None, meaning: bool = True) -> list[Finding]:
     """Every problem in a reply draft, sorted by where it starts in the text: the phrase
     rules, and (``meaning``) the model that reads what each sentence means."""
-    own = _normalise(_without_quotes(text, post_raw))
+    agents_words = _without_quotes(text, post_raw)  # the post is normalised once, for both
+    own = _normalise(agents_words)
     full = _normalise(text)
     findings = []
     for source, hits in (
@@ -382,7 +383,7 @@ def check_reply(text: str, *, post_raw: str | None = None, meaning: bool = True)
         from forumbot.drafting.checker_model import meaning_hits
 
         concrete = bool(TIME_EXPRESSION.search(own.text) or NAMED_STEP.search(own.text))
-        for hit in meaning_hits(_without_quotes(text, post_raw)):
+        for hit in meaning_hits(agents_words):
             if hit.taboo == "vague_promise" and concrete:
                 continue  # "我们会尽快" beside a time and a step is not an empty promise
             message = f"{MEANINGS.get(hit.taboo, hit.taboo)}（模型判断，把握 {hit.score:.0%}）"

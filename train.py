@@ -31,6 +31,7 @@ from forumbot.classify.model import RANDOM_STATE, build_pipeline
 from forumbot.classify.normalize import model_text
 from forumbot.classify.persist import ModelError, load_current, promote, save_version
 from forumbot.classify.persist import rollback as rollback_pointer
+from forumbot.classify.urgency_model import build as build_urgency_model
 from forumbot.config import ConfigError, load_settings
 from forumbot.corpus import CorpusError, Example, load_split
 from forumbot.paths import CORPUS_DIR
@@ -141,11 +142,11 @@ def data_hash(examples: list[Example]) -> str:
 
 def library_versions() -> dict[str, str]:
     import jieba
+    import mmh3
     import numpy
     import opencc
     import scipy
     import sklearn
-    import skops
 
     return {
         "python": platform.python_version(),
@@ -154,7 +155,7 @@ def library_versions() -> dict[str, str]:
         "scipy": scipy.__version__,
         "jieba": jieba.__version__,
         "opencc": getattr(opencc, "__version__", "unknown"),
-        "skops": skops.__version__,
+        "mmh3": getattr(mmh3, "__version__", "unknown"),
     }
 
 
@@ -305,6 +306,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.compare:
             compare(train)
             return 0
+        step("training the urgency model (models/urgency)")
+        urgency = build_urgency_model()
+        print(f"  {urgency['posts']} posts, {urgency['urgent_posts']} urgent", file=sys.stderr)
         return train_and_promote(train, dev, len(fixes), args)
     except (CorpusError, ModelError, ConfigError, OSError) as exc:
         print(f"train.py: {exc}", file=sys.stderr)

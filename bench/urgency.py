@@ -4,8 +4,9 @@
     python bench/urgency.py --tune   # cross-validation on the training set only: the model
                                      # threshold that keeps false alarms low (no held-out)
 
-The held-out file (data/urgency/heldout.jsonl) was written by another writer who never saw
-the training set, and is never used to choose anything: --tune reads train.jsonl alone.
+The held-out files (data/urgency/heldout.jsonl, heldout2.jsonl) were written by other writers
+who never saw the training set, and are never used to choose anything: --tune reads the
+training files alone.
 Goals (issue 11): recall >= 0.98, false alarms <= 0.05.
 """
 
@@ -19,12 +20,11 @@ from pathlib import Path
 from sklearn.model_selection import StratifiedKFold
 
 from forumbot.classify.danger_rules import find_danger
-from forumbot.classify.urgency import (
-    MODEL_THRESHOLD,
-    TRAIN_FILE,
+from forumbot.classify.urgency import MODEL_THRESHOLD, assess_many
+from forumbot.classify.urgency_model import (
     UrgencyModel,
-    assess,
     example_text,
+    labelled_posts,
     ordinary_posts,
     trained_model,
 )
@@ -32,6 +32,9 @@ from forumbot.corpus import read_records
 from forumbot.paths import URGENCY_DIR
 
 HELDOUT = URGENCY_DIR / "heldout.jsonl"
+# Written later by a third writer, after heldout.jsonl's misses had been read: the honest
+# figure for changes made since.
+HELDOUT2 = URGENCY_DIR / "heldout2.jsonl"
 
 
 def rates(truth: list[bool], said: list[bool]) -> dict[str, float]:
@@ -45,14 +48,14 @@ def rates(truth: list[bool], said: list[bool]) -> dict[str, float]:
 def tune() -> None:
     """5-fold cross-validation on train.jsonl: the model's scores for posts no rule flags,
     and recall / false alarms of rules + model at each threshold."""
-    examples = read_records(TRAIN_FILE)
+    examples = labelled_posts()
     extra = ordinary_posts()
     texts = [example_text(e) for e in examples]
     labels = [bool(e["urgent"]) for e in examples]
     scores = [0.0] * len(texts)
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=20261203)
     for train_idx, test_idx in folds.split(texts, labels):
-        model = UrgencyModel(
+        model = UrgencyModel.fit(
             [texts[i] for i in train_idx] + [example_text(e) for e in extra],
             [int(labels[i]) for i in train_idx] + [0] * len(extra),
         )
@@ -67,7 +70,7 @@ def tune() -> None:
 def heldout(path: Path = HELDOUT) -> dict[str, object]:
     examples = read_records(path)
     trained_model()  # trained once, outside the loop
-    found = [assess(e.get("raw") or "", e.get("title")) for e in examples]
+    found = assess_many([(e.get("raw") or "", e.get("title"), None) for e in examples])
     urgent_truth = [bool(e["urgent"]) for e in examples]
     sensitive_truth = [bool(e.get("sensitive")) for e in examples]
     rules_only = [bool(find_danger(example_text(e))) for e in examples]
@@ -99,7 +102,14 @@ def main() -> None:
     if args.tune:
         tune()
         return
-    print(json.dumps(heldout(), ensure_ascii=False))
+    first, second = heldout(HELDOUT), heldout(HELDOUT2)
+    summary = {
+        "bench": "urgency",
+        "heldout": {k: v for k, v in first.items() if k != "bench"},
+        "heldout2": {k: v for k, v in second.items() if k != "bench"},
+        "goal_met": bool(first["goal_met"] and second["goal_met"]),
+    }
+    print(json.dumps(summary, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from forumbot.classify.classifier import Classifier
+from forumbot.classify.content import content_free
 from forumbot.classify.labels import LABELS, STYLES
-from forumbot.classify.model import content_free
 from forumbot.classify.normalize import clean, model_text
 from forumbot.classify.persist import ModelError, load_current, load_version
 from forumbot.cli import cli
@@ -76,7 +76,7 @@ def test_prediction_carries_style_and_alternatives(classifier):
 def test_tampered_model_file_is_refused(tmp_path):
     current = load_current()
     shutil.copytree(MODELS_DIR / current.version, tmp_path / current.version)
-    with (tmp_path / current.version / "model.skops").open("ab") as fh:
+    with (tmp_path / current.version / "model.npz").open("ab") as fh:
         fh.write(b"\0")
     with pytest.raises(ModelError, match="does not match its checksum"):
         load_version(current.version, tmp_path)

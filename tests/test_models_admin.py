@@ -165,7 +165,7 @@ def test_retrain_compare_promote_and_roll_back(app, sessions, models_dir):
         assert len(s.scalars(select(TrainingRun)).all()) == 1  # the second start was refused
         assert (run.state, run.error) == ("succeeded", None)
         version, log_text, progress = run.version, run.log, run.progress
-    assert version and (models_dir / version / "model.skops").exists()
+    assert version and (models_dir / version / "model.npz").exists()
     assert "5-fold cross-validation" in log_text and "saved candidate" in log_text
     assert progress.startswith("saving")
     assert pointer_bytes(models_dir) == before  # the run never promotes
@@ -232,7 +232,7 @@ def test_run_left_running_by_a_dead_process_is_shown_failed(app, sessions):
 
 def test_promoting_a_tampered_version_is_refused(app, sessions, models_dir):
     shutil.copytree(models_dir / PREVIOUS, models_dir / "tampered")
-    with (models_dir / "tampered" / "model.skops").open("ab") as fh:
+    with (models_dir / "tampered" / "model.npz").open("ab") as fh:
         fh.write(b"\0")
     before = pointer_bytes(models_dir)
     client = login(app.test_client())
@@ -264,7 +264,7 @@ def test_labeller_reloads_a_promoted_model_and_keeps_it_when_the_next_is_broken(
     assert f"switched model {CURRENT} -> {PREVIOUS}" in caplog.text
 
     shutil.copytree(models_dir / CURRENT, models_dir / "broken")
-    with (models_dir / "broken" / "model.skops").open("ab") as fh:
+    with (models_dir / "broken" / "model.npz").open("ab") as fh:
         fh.write(b"\0")
     write_pointer(models_dir, "broken", "0" * 64, [CURRENT, PREVIOUS])
     assert labeller.refresh_model() is False

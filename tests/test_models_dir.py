@@ -37,7 +37,7 @@ def elsewhere(tmp_path):
     folder.mkdir(parents=True)
     shutil.copytree(MODELS_DIR / CURRENT, folder / "only-here")
     shutil.copytree(MODELS_DIR / CURRENT, folder / CURRENT)
-    sha = sha256_of(folder / "only-here" / "model.skops")
+    sha = sha256_of(folder / "only-here" / "model.npz")
     write_pointer(folder, "only-here", sha, [CURRENT])
     return folder
 
@@ -106,9 +106,9 @@ def test_labeller_picks_up_a_broken_model_once_it_is_fixed(sessions, tmp_path, c
     caplog.set_level(logging.INFO, logger="forumbot.labelling.labeller")
     models = shutil.copytree(MODELS_DIR, tmp_path / "models")
     labeller = Labeller(sessions, Classifier(load_current(models)), models_dir=models)
-    good = models / CURRENT / "model.skops"
+    good = models / CURRENT / "model.npz"
     shutil.copytree(models / CURRENT, models / "next")
-    broken = models / "next" / "model.skops"
+    broken = models / "next" / "model.npz"
     with broken.open("ab") as fh:
         fh.write(b"\0" * 10)  # copied or synced only half-way
     write_pointer(models, "next", sha256_of(good), [CURRENT])

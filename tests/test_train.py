@@ -47,7 +47,7 @@ def test_train_writes_a_version_and_promotes_it(tmp_path, capsys):
     assert "promoted v1" in out
     version = tmp_path / "models" / "v1"
     for name in (
-        "model.skops",
+        "model.npz",
         "metadata.json",
         "metrics.json",
         "confusion_dev.png",

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from forumbot.classify.content import content_free
 from forumbot.classify.labels import DEFAULT_STYLE
-from forumbot.classify.model import content_free
 from forumbot.classify.normalize import model_text
 from forumbot.classify.persist import LoadedModel, load_current
 from forumbot.paths import MODELS_DIR

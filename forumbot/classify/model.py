@@ -12,8 +12,6 @@ TF-IDF scores about a point higher on dev but takes 1.4 s to load safely, which 
 
 from __future__ import annotations
 
-import re
-
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
@@ -23,14 +21,6 @@ from forumbot.classify.tokenize import words
 
 RANDOM_STATE = 20261123
 HASH_FEATURES = 2**16
-
-# Words that carry nothing on their own on a forum: "顶", "沙发", "+1", "mark"…
-_FILLERS = re.compile(
-    r"(顶|顶起|帮顶|自己顶|沙发|板凳|地板|前排|占楼|占座|路过|围观|打卡|mark|mk|up|dd|ding|cy|"
-    r"楼上|同上|附议|同问|同求|\+?1|加一|来了|呵呵|哈哈|嗯|哦|啊|额|呃)",
-    re.IGNORECASE,
-)
-_WORDLIKE = re.compile(r"[\w]", re.UNICODE)
 
 
 def build_pipeline(c: float = 0.5) -> Pipeline:
@@ -50,9 +40,3 @@ def build_pipeline(c: float = 0.5) -> Pipeline:
         LinearSVC(C=c, random_state=RANDOM_STATE), cv=5, method="sigmoid", ensemble=False
     )
     return Pipeline([("features", features), ("classifier", classifier)])
-
-
-def content_free(text: str) -> bool:
-    """True for normalised text with no content: punctuation, emoji, fillers, nothing else."""
-    rest = "".join(ch for ch in text if _WORDLIKE.match(ch) and ch != "_")
-    return not _FILLERS.sub("", rest)

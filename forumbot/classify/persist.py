@@ -1,48 +1,29 @@
 """Saving and loading model versions safely.
 
-A model file is never unpickled: skops loads only the types we list as trusted, and the
-file's SHA-256 must match the one written beside it at training time (``metadata.json``) and
-the one in ``models/current.json``, so a swapped or tampered file is refused before any of it
-is read. Each version lives in ``models/<version>/`` with its metrics and model card.
+A model file is never unpickled: it is a numpy ``.npz`` of numbers and strings
+(``linear_text``), read with ``allow_pickle=False``, and the file's SHA-256 must match the one
+written beside it at training time (``metadata.json``) and the one in ``models/current.json``,
+so a swapped or tampered file is refused before any of it is read. Each version lives in
+``models/<version>/`` with its metrics and model card.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from forumbot.classify.labels import LABELS
+from forumbot.classify.linear_text import LinearTextModel, save_arrays
 from forumbot.paths import MODELS_DIR
 
-MODEL_FILE = "model.skops"
+MODEL_FILE = "model.npz"
 METADATA_FILE = "metadata.json"
 POINTER_FILE = "current.json"
-FORMAT = 1
-
-# Everything a forumbot model may contain beyond what skops trusts by default.
-TRUSTED_TYPES = [
-    "forumbot.classify.tokenize.words",
-    "sklearn.calibration.CalibratedClassifierCV",
-    "sklearn.calibration._CalibratedClassifier",
-    "sklearn.calibration._SigmoidCalibration",
-    "sklearn.feature_extraction.text.HashingVectorizer",
-    "sklearn.feature_extraction.text.TfidfTransformer",
-    "sklearn.pipeline.FeatureUnion",
-    "sklearn.pipeline.Pipeline",
-    "sklearn.svm._classes.LinearSVC",
-    "sklearn.preprocessing._label.LabelEncoder",
-    "builtins.dict",
-    "numpy.dtype",
-    "numpy.float64",
-    "numpy.int64",
-    "numpy.int32",
-    "numpy.str_",
-    "scipy.sparse._csr.csr_matrix",
-]
+# 2: plain arrays (model.npz); 1 was a skops file of the scikit-learn pipeline.
+FORMAT = 2
 
 
 class ModelError(Exception):
@@ -65,10 +46,10 @@ def sha256_of(path: Path) -> str:
 
 
 def save_version(pipeline: Any, version_dir: Path, metadata: dict[str, Any]) -> str:
-    import skops.io as sio
+    """Write a fitted scikit-learn pipeline as a version's plain arrays and metadata."""
+    from forumbot.classify.export import export_pipeline
 
-    version_dir.mkdir(parents=True, exist_ok=True)
-    sio.dump(pipeline, version_dir / MODEL_FILE, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    save_arrays(version_dir / MODEL_FILE, export_pipeline(pipeline))
     sha = sha256_of(version_dir / MODEL_FILE)
     meta = {**metadata, "format": FORMAT, "model_sha256": sha, "labels": list(LABELS)}
     (version_dir / METADATA_FILE).write_text(
@@ -99,8 +80,6 @@ def write_pointer(models_dir: Path, version: str, sha: str, previous: list[str])
 def load_version(
     version: str, models_dir: Path = MODELS_DIR, expected_sha: str | None = None
 ) -> LoadedModel:
-    import skops.io as sio
-
     version_dir = models_dir / version
     try:
         metadata = json.loads((version_dir / METADATA_FILE).read_text(encoding="utf-8"))
@@ -113,6 +92,11 @@ def load_version(
         )
     model_path = version_dir / MODEL_FILE
     if not model_path.exists():
+        if metadata.get("format") == 1:
+            raise ModelError(
+                f"model {version} is in the old skops format, which forumbot no longer loads; "
+                "retrain with 'python train.py'"
+            )
         raise ModelError(f"model {version}: {model_path} is missing")
     sha = sha256_of(model_path)
     for wanted in filter(None, (metadata.get("model_sha256"), expected_sha)):
@@ -121,14 +105,9 @@ def load_version(
                 f"model {version}: {model_path} does not match its checksum; refusing to load "
                 "a file that was changed after training (retrain or roll back)"
             )
-    untrusted = set(sio.get_untrusted_types(file=model_path)) - set(TRUSTED_TYPES)
-    if untrusted:
-        raise ModelError(
-            f"model {version} contains types forumbot does not trust: {sorted(untrusted)}"
-        )
     try:
-        pipeline = sio.load(model_path, trusted=TRUSTED_TYPES)
-    except Exception as exc:  # skops raises many kinds for a broken file
+        pipeline = LinearTextModel.load(model_path)
+    except Exception as exc:  # numpy and zipfile raise many kinds for a broken file
         raise ModelError(f"model {version}: cannot load {model_path}: {exc}") from None
     return LoadedModel(version=version, pipeline=pipeline, metadata=metadata)
 
@@ -157,7 +136,7 @@ def list_versions(models_dir: Path = MODELS_DIR) -> list[str]:
 
 
 def promote(models_dir: Path, version: str) -> str | None:
-    """Make ``version`` current after checking it loads (checksum, trusted types, labels);
+    """Make ``version`` current after checking it loads (checksum, arrays, labels);
     the model it replaces goes on the rollback chain. Returns that model's version.
 
     Promoting the current version again only re-pins its checksum (a retrained same name)."""

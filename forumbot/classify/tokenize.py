@@ -1,7 +1,7 @@
 """jieba word segmentation with the domain dictionary in config/.
 
-``words`` is a named module-level function so a saved model refers to it by name and can be
-loaded safely (skops trusts it explicitly) instead of pickling code.
+``words`` is a named module-level function: the exporter recognises it as the "words" block
+of a pipeline, and ``linear_text`` calls it when scoring.
 """
 
 from __future__ import annotations

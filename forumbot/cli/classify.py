@@ -7,13 +7,13 @@ from typing import Any
 
 import click
 
-from forumbot.classify.classifier import Classifier, PostInput
+from forumbot.classify.classifier import Classifier, PostInput, Prediction
 from forumbot.classify.labels import LABEL_NAMES_ZH
 from forumbot.classify.persist import ModelError
-from forumbot.classify.urgency import assess
+from forumbot.classify.urgency import Assessment, assess_many
 from forumbot.cli import settings_from
 from forumbot.cli.jsonl import LineError, finish, jsonl_option, read_jsonl, write_answers
-from forumbot.drafting.engine import Drafter, PostView
+from forumbot.drafting.styles import StyleChooser
 
 # Discourse numbers posts with a 32-bit integer.
 MAX_POST_NUMBER = 2**31 - 1
@@ -49,15 +49,22 @@ def post_input(item: dict[str, Any]) -> PostInput:
     return PostInput(raw, title or "", post_number_of(item.get("post_number")))
 
 
-def load_drafter(ctx: click.Context) -> Drafter:
-    return Drafter(kb_threshold=settings_from(ctx)["drafting.kb_threshold"])
+def load_styles(ctx: click.Context) -> StyleChooser:
+    return StyleChooser(kb_threshold=settings_from(ctx)["drafting.kb_threshold"])
 
 
-def policy_style(drafter: Drafter, post: PostInput, label: str) -> str | None:
-    """The reply style the drafting policy gives (config/style_policy.toml)."""
-    view = PostView(0, post.raw, post.title, post.post_number or 1, "")
-    decision = drafter.style_for(view, label)
-    return decision.style if decision else None
+def describe(
+    classifier: Classifier, styles: StyleChooser, posts: list[PostInput]
+) -> list[tuple[Prediction, Assessment]]:
+    """Label, style and safety for a batch: each step once for the whole batch."""
+    predictions = classifier.classify_many(posts)
+    keys = [(p.raw, p.title, p.post_number) for p in posts]
+    chosen = styles.styles(keys, [p.label for p in predictions])
+    safety = assess_many(keys)
+    return [
+        (replace(p, style=style), found)
+        for p, style, found in zip(predictions, chosen, safety, strict=True)
+    ]
 
 
 def load_classifier(ctx: click.Context) -> Classifier:
@@ -88,31 +95,26 @@ def classify_cmd(
         raise click.UsageError("give either TEXT or --jsonl FILE")
     if jsonl is not None:
         posts = read_jsonl(jsonl, post_input)
-        classifier = load_classifier(ctx)
-        drafter = load_drafter(ctx)
+        classifier, styles = load_classifier(ctx), load_styles(ctx)
 
         def answer(batch: list[PostInput]) -> list[dict[str, Any]]:
-            answers = []
-            for post, prediction in zip(batch, classifier.classify_many(batch), strict=True):
-                item = prediction.as_json()
-                item["style"] = policy_style(drafter, post, prediction.label)
-                item.update(assess(post.raw, post.title, post.post_number).as_json())
-                answers.append(item)
-            return answers
+            return [
+                {**prediction.as_json(), **safety.as_json()}
+                for prediction, safety in describe(classifier, styles, batch)
+            ]
 
         finish(ctx, write_answers(posts, answer))
         return
     assert text is not None
-    post = PostInput(text, title, post_number)
-    p = load_classifier(ctx).classify(text, title, post_number)
-    p = replace(p, style=policy_style(load_drafter(ctx), post, p.label))
+    [(p, safety)] = describe(
+        load_classifier(ctx), load_styles(ctx), [PostInput(text, title, post_number)]
+    )
     click.echo(
         f"{LABEL_NAMES_ZH[p.label]} ({p.label})  置信度 {p.confidence:.2f}"
         f"{'  需人工复核' if p.needs_review else ''}"
     )
     if p.style:
         click.echo(f"回复方式 style: {p.style}")
-    safety = assess(text, title, post_number)
     if safety.urgent:
         click.echo(f"紧急 urgent: {safety.urgent_reason}")
     if safety.sensitive:

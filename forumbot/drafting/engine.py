@@ -10,9 +10,10 @@ from typing import Any
 
 from forumbot.classify.normalize import clean
 from forumbot.drafting.knowledge import KnowledgeBase, KnowledgeMatch
-from forumbot.drafting.policy import StyleDecision, choose_style
+from forumbot.drafting.policy import StyleDecision, choose_style, uses_knowledge_base
 from forumbot.drafting.reading import Reading, department_brief, read_post, restatement
 from forumbot.drafting.resources import Department, DraftingResources, load_resources
+from forumbot.drafting.styles import search_text
 from forumbot.drafting.templates import ReplyTemplates
 from forumbot.textsafety import neutralise
 
@@ -142,9 +143,10 @@ class Drafter:
         if label not in LABEL_TOPIC_ZH:
             return None
         text = clean(post.raw)
-        search_text = f"{clean(post.title or '')} {text}" if post.post_number <= 1 else text
-        best = self.kb.best(search_text)
-        matched = best is not None and best.score >= self.kb.threshold
+        matched = False
+        if uses_knowledge_base(label, self.resources.rules):
+            best = self.kb.best(search_text(post.raw, post.title, post.post_number))
+            matched = best is not None and best.score >= self.kb.threshold
         return choose_style(
             label,
             text,
@@ -163,8 +165,7 @@ class Drafter:
         if label in ("empty", "unrelated"):
             return DraftPlan(label, None, "none", None, None)
         text = clean(post.raw)
-        search_text = f"{clean(post.title or '')} {text}" if post.post_number <= 1 else text
-        best = self.kb.best(search_text)
+        best = self.kb.best(search_text(post.raw, post.title, post.post_number))
         matched = best is not None and best.score >= self.kb.threshold
         decision = choose_style(
             label,

@@ -30,8 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import linear_kernel
 
 from forumbot.classify.normalize import clean
 from forumbot.classify.tokenize import words
@@ -71,12 +69,23 @@ class KnowledgeBase:
     ):
         self.entries = entries
         self.threshold = threshold
-        self.index = _index(entries, labelled) if entries else None
+        self.labelled = labelled
+
+    @property
+    def index(self) -> _Index | None:
+        """Built at first use (a second or so), so that a command that never matches a
+        question never pays for it."""
+        return _index(self.entries, self.labelled) if self.entries else None
 
     def best(self, text: str) -> KnowledgeMatch | None:
         """The candidate most likely to answer ``text``, with that likelihood (None for an
         empty knowledge base)."""
-        return self.index.best(text) if self.index is not None else None
+        return self.best_many([text])[0]
+
+    def best_many(self, texts: list[str]) -> list[KnowledgeMatch | None]:
+        """:meth:`best` for many texts at once (one pass through the vectorisers)."""
+        index = self.index
+        return index.best_many(texts) if index is not None else [None] * len(texts)
 
     def score_for(self, text: str, entry_id: str) -> float | None:
         """The likelihood that one given entry answers ``text``, on the scale of ``best``."""
@@ -97,6 +106,8 @@ def _index(entries: tuple[KnowledgeEntry, ...], labelled: Path | None) -> _Index
 
 class _Index:
     def __init__(self, entries: tuple[KnowledgeEntry, ...], labelled: Path | None):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         self.entries = entries
         self.judge: Any = None
         documents = [
@@ -117,20 +128,33 @@ class _Index:
 
     # -- step 1: candidates and their features ------------------------------------------------
     def _similarities(self, text: str) -> dict[str, Any]:
-        q = self.chars.transform([text])
-        sample = np.zeros(len(self.entries))
-        if self.samples is not None:
-            np.maximum.at(sample, self.sample_owner, linear_kernel(q, self.samples)[0])
-        found = {
-            "whole": linear_kernel(q, self.all)[0],
-            "title": linear_kernel(q, self.titles)[0],
-            "answer": linear_kernel(q, self.answers)[0],
-            "sample": sample,
-            "words": linear_kernel(self.words.transform([text]), self.word_docs)[0],
-        }
-        found["combined"] = found["whole"] + found["words"] + sample
-        found["order"] = np.argsort(-found["combined"])
-        return found
+        return self._similarities_many([text])[0]
+
+    def _similarities_many(self, texts: list[str]) -> list[dict[str, Any]]:
+        from sklearn.metrics.pairwise import linear_kernel
+
+        q = self.chars.transform(texts)
+        whole = linear_kernel(q, self.all)
+        title = linear_kernel(q, self.titles)
+        answer = linear_kernel(q, self.answers)
+        by_words = linear_kernel(self.words.transform(texts), self.word_docs)
+        to_samples = linear_kernel(q, self.samples) if self.samples is not None else None
+        found_all = []
+        for r in range(len(texts)):
+            sample = np.zeros(len(self.entries))
+            if to_samples is not None:
+                np.maximum.at(sample, self.sample_owner, to_samples[r])
+            found = {
+                "whole": whole[r],
+                "title": title[r],
+                "answer": answer[r],
+                "sample": sample,
+                "words": by_words[r],
+            }
+            found["combined"] = found["whole"] + found["words"] + sample
+            found["order"] = np.argsort(-found["combined"])
+            found_all.append(found)
+        return found_all
 
     def _row(self, text: str, found: dict[str, Any], k: int) -> list[float]:
         order, combined = found["order"], found["combined"]
@@ -151,8 +175,13 @@ class _Index:
         ]
 
     def _features(self, text: str) -> list[tuple[int, list[float]]]:
-        found = self._similarities(text)
-        return [(int(k), self._row(text, found, int(k))) for k in found["order"][:CANDIDATES]]
+        return self._features_many([text])[0]
+
+    def _features_many(self, texts: list[str]) -> list[list[tuple[int, list[float]]]]:
+        return [
+            [(int(k), self._row(text, found, int(k))) for k in found["order"][:CANDIDATES]]
+            for text, found in zip(texts, self._similarities_many(texts), strict=True)
+        ]
 
     def score_for(self, text: str, entry_id: str) -> float | None:
         """The likelihood that one given entry answers ``text`` (the admin's preview)."""
@@ -175,9 +204,9 @@ class _Index:
         from sklearn.linear_model import LogisticRegression
 
         rows, labels = [], []
-        for question in questions:
-            text = clean(f"{question.get('title') or ''} 。 {question['raw']}")
-            for k, features in self._features(text):
+        texts = [clean(f"{q.get('title') or ''} 。 {q['raw']}") for q in questions]
+        for question, candidates in zip(questions, self._features_many(texts), strict=True):
+            for k, features in candidates:
                 rows.append(features)
                 labels.append(int(self.entries[k].id == question.get("entry")))
         if len(set(labels)) < 2:
@@ -188,11 +217,22 @@ class _Index:
         judge.fit(np.array(rows), np.array(labels))
         return judge
 
-    def best(self, text: str) -> KnowledgeMatch:
-        rows = self._features(clean(text))
+    def best_many(self, texts: list[str]) -> list[KnowledgeMatch | None]:
+        if not texts:
+            return []
+        candidates = self._features_many([clean(t) for t in texts])
         if self.judge is None:
-            k, features = rows[0]
-            return KnowledgeMatch(self.entries[k], round(float(features[0]), 3))
-        scores = self.judge.predict_proba(np.array([f for _, f in rows]))[:, 1]
-        i = int(np.argmax(scores))
-        return KnowledgeMatch(self.entries[rows[i][0]], round(float(scores[i]), 3))
+            return [
+                KnowledgeMatch(self.entries[rows[0][0]], round(float(rows[0][1][0]), 3))
+                for rows in candidates
+            ]
+        flat = np.array([f for rows in candidates for _, f in rows])
+        scores = self.judge.predict_proba(flat)[:, 1]
+        matches: list[KnowledgeMatch | None] = []
+        start = 0
+        for rows in candidates:
+            mine = scores[start : start + len(rows)]
+            start += len(rows)
+            i = int(np.argmax(mine))
+            matches.append(KnowledgeMatch(self.entries[rows[i][0]], round(float(mine[i]), 3)))
+        return matches

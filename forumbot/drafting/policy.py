@@ -37,6 +37,12 @@ def _applies(rule: PolicyRule, label: str, text: str, kb_matched: bool) -> bool:
     return all(conditions)
 
 
+def uses_knowledge_base(label: str, rules: tuple[PolicyRule, ...]) -> bool:
+    """Whether any rule for ``label`` asks if the knowledge base answers the post: only then
+    is the (comparatively slow) match worth making."""
+    return any(label in r.labels and r.when in ("kb_match", "no_kb_match") for r in rules)
+
+
 def choose_style(
     label: str,
     text: str,

@@ -1,0 +1,99 @@
+"""The shipped models are scored with numpy alone: the scores must be scikit-learn's own."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
+
+from forumbot.classify.export import ExportError, export_pipeline
+from forumbot.classify.linear_text import LinearTextModel, char_wb_ngrams, save_arrays
+from forumbot.classify.model import build_pipeline
+from forumbot.classify.normalize import model_text
+from forumbot.classify.urgency_model import MODEL_DIR, _saved
+from forumbot.corpus import load_split
+
+
+@pytest.fixture(scope="module")
+def corpus_texts():
+    train = load_split("train")[::4]
+    dev = load_split("dev")[::3]
+    as_text = [model_text(e.raw, e.title, e.post_number) for e in train]
+    return (
+        as_text,
+        [e.label for e in train],
+        [model_text(e.raw, e.title, e.post_number) for e in dev],
+    )
+
+
+def test_classifier_scores_match_scikit_learn(corpus_texts, tmp_path):
+    texts, labels, dev = corpus_texts
+    pipeline = build_pipeline().fit(texts, labels)
+    save_arrays(tmp_path / "m.npz", export_pipeline(pipeline))
+    model = LinearTextModel.load(tmp_path / "m.npz")
+    expected = pipeline.predict_proba(dev)
+    assert np.abs(model.predict_proba(dev) - expected).max() < 1e-9
+    assert list(model.predict(dev)) == list(pipeline.predict(dev))
+
+
+def test_vocabulary_logistic_model_matches_scikit_learn(corpus_texts, tmp_path):
+    texts, labels, dev = corpus_texts
+    binary = [int(label == "engineering") for label in labels]
+    pipeline = Pipeline(
+        [
+            (
+                "features",
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(1, 3), min_df=2, sublinear_tf=True
+                ),
+            ),
+            ("model", LogisticRegression(max_iter=1000)),
+        ]
+    ).fit(texts, binary)
+    model = LinearTextModel(export_pipeline(pipeline))
+    assert np.abs(model.predict_proba(dev) - pipeline.predict_proba(dev)).max() < 1e-9
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["漏水", "a", "  3栋  电梯 坏了 ", "Lift BROKEN!!", "👍👍", "", "楼上 漏水到我家 天花板了"],
+)
+def test_character_ngrams_are_scikit_learns(text):
+    analyzer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3)).build_analyzer()
+    assert char_wb_ngrams(text, 1, 3) == analyzer(text)
+
+
+def test_a_pipeline_it_cannot_reproduce_is_refused(corpus_texts):
+    texts, labels, _ = corpus_texts
+    pipeline = Pipeline(
+        [("features", TfidfVectorizer(analyzer="word")), ("model", LinearSVC())]
+    ).fit(texts, labels)
+    with pytest.raises(ExportError):
+        export_pipeline(pipeline)
+
+
+def test_labelling_a_post_never_imports_scikit_learn():
+    """The command line's cold start: the model is numbers, not a pipeline to unpack."""
+    code = (
+        "import sys\n"
+        "from forumbot.classify.classifier import Classifier\n"
+        "from forumbot.classify.urgency import assess\n"
+        "print(Classifier.load().classify('楼上漏水到我家天花板了').label)\n"
+        "print(assess('8栋2单元煤气味好重').urgent,\n"
+        "      assess('插座那里一闪一闪的还有焦糊味').urgent)\n"
+        "print('sklearn' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["engineering", "True", "True", "False"]
+
+
+def test_shipped_urgency_model_was_trained_on_the_data_as_it_is():
+    """Editing data/urgency or the danger rules without running train.py would leave every
+    process retraining at first use: the shipped file must match its data."""
+    assert _saved(MODEL_DIR) is not None, "run 'python train.py' to rebuild models/urgency"

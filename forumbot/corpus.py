@@ -78,6 +78,21 @@ def load_split(name: str, corpus_dir: Path = CORPUS_DIR) -> list[Example]:
     return read_jsonl(corpus_dir / f"{name}.jsonl")
 
 
+def load_training(corpus_dir: Path = CORPUS_DIR, real: bool = True) -> list[Example]:
+    """What the shipped model trains on: the train split, the further hand-written files
+    beside it (``train_<name>.jsonl``: "empty by content, not length", and the genres owners
+    paste, from headlines to formal petitions), and the real texts whose licence allows it
+    (``forumbot.real_texts``). The dev split stays the corpus's own."""
+    examples = load_split("train", corpus_dir)
+    for extra in sorted(corpus_dir.glob("train_*.jsonl")):
+        examples += read_jsonl(extra)
+    if real:
+        from forumbot.real_texts import training_examples
+
+        examples += training_examples()
+    return examples
+
+
 def _shingles(text: str) -> frozenset[str]:
     text = "".join(text.split())
     if len(text) < GRAM:

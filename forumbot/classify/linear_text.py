@@ -13,6 +13,7 @@ code. ``forumbot.classify.export`` writes it from a fitted pipeline at training 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,24 +68,40 @@ class FeaturePart:
             return words(text)
         return char_wb_ngrams(text, self.low, self.high)
 
-    def vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Sorted bucket indices and their L2-normalised TF-IDF weights."""
+    def columns(self, text: str) -> list[int]:
+        """The column of each of the text's tokens (unknown tokens of a vocabulary dropped)."""
         tokens = self.tokens(text)
         if self.vocabulary is not None:
-            known = self.vocabulary
-            columns = np.array([known[t] for t in tokens if t in known], dtype=np.int64)
-        else:
-            hashed = np.fromiter((mmh3.hash(t, 0) for t in tokens), np.int64, len(tokens))
-            columns = np.abs(hashed) % self.n_features
-        if not len(columns):
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        index, counts = np.unique(columns, return_counts=True)
-        tf = counts.astype(np.float64)
-        if self.sublinear_tf:
+            known = self.vocabulary.get
+            return [c for c in map(known, tokens) if c is not None]
+        n, hash32 = self.n_features, mmh3.hash
+        return [abs(hash32(t, 0)) % n for t in tokens]
+
+    def batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, column, L2-normalised TF-IDF weight) of every text's features: counting in
+        Python per text, the arithmetic in numpy once for the batch."""
+        rows: list[int] = []
+        cols: list[int] = []
+        counts: list[int] = []
+        for r, text in enumerate(texts):
+            counted = Counter(self.columns(text))
+            rows.extend([r] * len(counted))
+            cols.extend(counted)
+            counts.extend(counted.values())
+        row = np.array(rows, dtype=np.int64)
+        col = np.array(cols, dtype=np.int64)
+        tf = np.array(counts, dtype=np.float64)
+        if self.sublinear_tf and len(tf):
             tf = np.log(tf) + 1.0
-        weights = tf * self.idf[index]
-        norm = np.sqrt(np.dot(weights, weights))
-        return index, (weights / norm if norm > 0 else weights)
+        weights = tf * self.idf[col] if len(col) else tf
+        norms = np.sqrt(np.bincount(row, weights=weights * weights, minlength=len(texts)))
+        scale = norms[row] if len(row) else norms[:0]
+        return row, col, np.divide(weights, scale, out=weights.copy(), where=scale > 0)
+
+    def vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """One text's columns and weights."""
+        _, col, weights = self.batch([text])
+        return col, weights
 
 
 class LinearTextModel:
@@ -122,19 +139,15 @@ class LinearTextModel:
             return cls({key: data[key] for key in data.files})
 
     def sparse_rows(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """All texts' features as (row of each entry, column, value), rows in order."""
+        """All texts' features as (row of each entry, column, value)."""
         rows, cols, vals = [], [], []
-        for r, text in enumerate(texts):
-            offset = 0
-            for part in self.parts:
-                index, weights = part.vector(text)
-                rows.append(np.full(len(index), r, dtype=np.int64))
-                cols.append(index + offset)
-                vals.append(weights)
-                offset += part.n_features
-        if not rows:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, np.zeros(0)
+        offset = 0
+        for part in self.parts:
+            row, col, weights = part.batch(texts)
+            rows.append(row)
+            cols.append(col + offset)
+            vals.append(weights)
+            offset += part.n_features
         return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:

@@ -33,7 +33,7 @@ from forumbot.classify.persist import ModelError, load_current, promote, save_ve
 from forumbot.classify.persist import rollback as rollback_pointer
 from forumbot.classify.urgency_model import build as build_urgency_model
 from forumbot.config import ConfigError, load_settings
-from forumbot.corpus import CorpusError, Example, load_split
+from forumbot.corpus import CorpusError, Example, load_split, load_training
 from forumbot.paths import CORPUS_DIR
 
 
@@ -297,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.rollback:
             return rollback(args.models)
         step(f"loading corpus from {args.corpus}")
-        train, dev = load_split("train", args.corpus), load_split("dev", args.corpus)
+        train, dev = load_training(args.corpus), load_split("dev", args.corpus)
         fixes = corrections(args.database) if args.database else []
         if fixes:
             step(f"adding {len(fixes)} reviewer corrections")

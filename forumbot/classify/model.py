@@ -5,9 +5,11 @@ Why this shape (``train.py --compare`` prints the cross-validation table): words
 trail characters (typos, slang, leftover traditional forms), and the union keeps the domain
 dictionary's words as features an admin can improve; a linear SVM matches logistic regression
 at a fraction of the training time, and sigmoid calibration turns its margins into
-probabilities a reviewer can read. Features are hashed (no vocabulary to store): a vocabulary
-TF-IDF scores about a point higher on dev but takes 1.4 s to load safely, which breaks the
-2 s cold start of ``forumbot classify``; the hashed model loads in under 0.1 s and is 4 MB.
+probabilities a reviewer can read. Classes are weighted by their inverse frequency: the
+training files of real genres (headlines, comments, insults) made ``unrelated`` a third of
+the data, and unweighted the model leant towards it (real texts macro-F1 0.513 -> 0.521,
+dev 0.897 -> 0.899 with the weights, C=0.5 best of 0.2 / 0.5 / 1 / 2). Features are hashed
+(no vocabulary to store): the model is a few megabytes of arrays (``linear_text``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ RANDOM_STATE = 20261123
 HASH_FEATURES = 2**16
 
 
-def build_pipeline(c: float = 0.5) -> Pipeline:
+def build_pipeline(c: float = 0.5, class_weight: str | None = "balanced") -> Pipeline:
     def hashed(**options: object) -> Pipeline:
         return make_pipeline(
             HashingVectorizer(n_features=HASH_FEATURES, alternate_sign=False, norm=None, **options),
@@ -37,6 +39,9 @@ def build_pipeline(c: float = 0.5) -> Pipeline:
         ]
     )
     classifier = CalibratedClassifierCV(
-        LinearSVC(C=c, random_state=RANDOM_STATE), cv=5, method="sigmoid", ensemble=False
+        LinearSVC(C=c, class_weight=class_weight, random_state=RANDOM_STATE),
+        cv=5,
+        method="sigmoid",
+        ensemble=False,
     )
     return Pipeline([("features", features), ("classifier", classifier)])

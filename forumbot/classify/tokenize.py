@@ -34,6 +34,11 @@ def setup() -> None:
 
 
 def words(text: str) -> list[str]:
-    """Word tokens of normalised text; whitespace and lone punctuation are dropped."""
+    """Word tokens of normalised text; whitespace and lone punctuation are dropped.
+
+    Dictionary words only (``HMM=False``): jieba's HMM guesses new words from unknown runs of
+    characters, which the character n-grams beside these words already cover. Without it jieba
+    is 1.7 times as fast, and the model scores the same (dev macro-F1 -0.004, real texts
+    +0.002 when it was chosen)."""
     setup()
-    return [w for w in jieba.lcut(text) if w.strip() and (w.isalnum() or len(w) > 1)]
+    return [w for w in jieba.lcut(text, HMM=False) if w.strip() and (w.isalnum() or len(w) > 1)]

@@ -279,8 +279,8 @@ def test_jsonl_one_line_out_per_line_in():
     assert result.exit_code == 0, result.output
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["ok"] for o in out] == [False, True, True, False]
-    assert out[0]["findings"][0]["rule"] == "push_elsewhere"
-    assert out[0]["findings"][0]["span"] == [1, 6]
+    pushed = {f["rule"]: f for f in out[0]["findings"]}
+    assert pushed["push_elsewhere"]["span"] == [1, 6]
     assert out[1]["findings"] == []
     assert out[2]["findings"][0]["severity"] == "warn"
     assert out[3]["findings"][0]["rule"] == "personal_data"
@@ -290,11 +290,14 @@ def test_jsonl_one_line_out_per_line_in():
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"text": "好的"}\nnot json\n', "not JSON"),
-        ('{"text": "好的"}\n{"post_raw": "x"}\n', "'text' is required"),
-        ('{"text": "好的"}\n["text"]\n', "expected a JSON object"),
-        ('{"text": "好的"}\n\n', "empty line"),
-        ('{"text": "好的"}\n{"text": "好的", "post_raw": 5}\n', "'post_raw' must be a string"),
+        ('{"text": "好的，明天上午十点前回复您"}\nnot json\n', "not JSON"),
+        ('{"text": "好的，明天上午十点前回复您"}\n{"post_raw": "x"}\n', "'text' is required"),
+        ('{"text": "好的，明天上午十点前回复您"}\n["text"]\n', "expected a JSON object"),
+        ('{"text": "好的，明天上午十点前回复您"}\n\n', "empty line"),
+        (
+            '{"text": "好的，明天上午十点前回复您"}\n{"text": "好的", "post_raw": 5}\n',
+            "'post_raw' must be a string",
+        ),
     ],
 )
 def test_bad_jsonl_line_is_answered_in_place(content, message):

@@ -237,3 +237,68 @@ def test_a_reply_with_the_example_contacts_is_not_published_to_a_real_forum(
     assert our_replies(sandbox, topic["topic_id"]) == []
     with sessions() as s:
         assert "示例联系方式" in (s.get(Draft, draft.id).failure_reason or "")
+
+
+def test_a_supervisor_clears_a_false_alarm_with_a_reason(bot, sandbox, sessions, settings):
+    """An agent cannot take a flag off; a supervisor can, only with a reason, which the case
+    history shows; the sensitive case's reply then goes out on one approval."""
+    from test_case_console import console_app
+    from test_console import PASSWORD, login, token
+
+    from forumbot.web.users import add_user
+
+    gas = post(sandbox, GAS[1], "li_lei", title=GAS[0])
+    money = post(sandbox, SENSITIVE[1], "wang_fang", title=SENSITIVE[0])
+    bot.take_in()
+    with sessions() as s:
+        add_user(s, "kefu", PASSWORD, "agent")
+        add_user(s, "zhuguan", PASSWORD, "supervisor")
+        s.commit()
+    gas_case, money_case = bot.case(gas["topic_id"]).id, bot.case(money["topic_id"]).id
+    app = console_app(settings, sessions)
+
+    agent = app.test_client()
+    login(agent, "kefu")
+    page = agent.get(f"/cases/{gas_case}").get_data(as_text=True)
+    assert "紧急" in page and 'id="clear-flags"' not in page
+    refused = agent.post(
+        f"/cases/{gas_case}/flags/urgent/clear", data={"reason": "x", "csrf_token": token(page)}
+    )
+    assert refused.status_code == 403
+
+    boss = app.test_client()
+    login(boss, "zhuguan")
+    page = boss.get(f"/cases/{gas_case}").get_data(as_text=True)
+    assert 'id="clear-urgent"' in page
+    no_reason = boss.post(
+        f"/cases/{gas_case}/flags/urgent/clear",
+        data={"reason": "  ", "csrf_token": token(page)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "请写明解除“紧急”标记的理由" in no_reason
+    with sessions() as s:
+        assert s.get(Case, gas_case).urgent
+
+    done = boss.post(
+        f"/cases/{gas_case}/flags/urgent/clear",
+        data={"reason": "值班经理到场确认是楼下餐馆的油烟味，不是燃气", "csrf_token": token(page)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "已解除案件" in done and "解除紧急标记" in done and "不是燃气" in done
+    with sessions() as s:
+        assert not s.get(Case, gas_case).urgent
+        [entry] = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "case_urgent_cleared")
+        ).all()
+        assert entry.actor == "zhuguan" and entry.entity_id == gas_case
+
+    page = boss.get(f"/cases/{money_case}").get_data(as_text=True)
+    boss.post(
+        f"/cases/{money_case}/flags/sensitive/clear",
+        data={"reason": "金额是装修总价，不是索赔；业主未联系媒体", "csrf_token": token(page)},
+    )
+    draft = _reply_waiting(bot, money["topic_id"])
+    assert not draft.needs_second_approval
+    bot.approve(draft.id)
+    bot.publisher.run_once()
+    assert len(our_replies(sandbox, money["topic_id"])) == 1

@@ -5,8 +5,10 @@ hours, and the alert job tells the duty manager (and security, for threats and v
 Sensitive (large sums, media, courts, fraud, officials, collective action…): every reply of
 the case needs a second approval, by a supervisor, before the publisher will post it.
 
-Both only ever switch on by themselves, and stay on: there is no console action yet to clear
-a false alarm (an agent can still edit or reject the reply).
+Both switch on by themselves. A supervisor (or admin) may clear a false alarm from the case
+page, with a reason that goes into the audit log (``clear_flag``); a later post that reports
+danger or a sensitive matter sets the flag again. Clearing never recalls an alert already
+sent, and a reply due time already brought forward stays where it is.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from forumbot.review.errors import ReviewError
 from forumbot.review.states import UNPUBLISHED
 from forumbot.storage import audit
 from forumbot.storage.models import Case, Draft, Post
@@ -90,3 +93,41 @@ def mark_sensitive(session: Session, case: Case, reason: str, post: Post | None)
 def needs_security(urgent_kind: str | None) -> bool:
     """Whether security must hear of this kind of danger, not only the duty manager."""
     return urgent_kind in SECURITY_KINDS
+
+
+FLAGS = ("urgent", "sensitive")
+FLAG_NAMES_ZH = {"urgent": "紧急", "sensitive": "敏感"}
+
+
+def clear_flag(session: Session, case: Case, flag: str, actor: str, reason: str) -> None:
+    """Take a false urgent or sensitive flag off ``case``, saying why (ReviewError, in
+    Chinese, when there is no such flag or no reason). Clearing "sensitive" lets the case's
+    unpublished replies go out on one approval again."""
+    if flag not in FLAGS:
+        raise ReviewError(f"未知的标记：{flag}")
+    name = FLAG_NAMES_ZH[flag]
+    if not getattr(case, flag):
+        raise ReviewError(f"案件 #{case.id} 没有“{name}”标记，无需解除")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ReviewError(f"请写明解除“{name}”标记的理由（会记入案件记录）")
+    was = case.urgent_reason if flag == "urgent" else case.sensitive_reason
+    setattr(case, flag, False)
+    if flag == "sensitive":
+        session.execute(
+            update(Draft)
+            .where(Draft.case_id == case.id, Draft.kind == "reply", Draft.state.in_(UNPUBLISHED))
+            .values(needs_second_approval=False)
+            .execution_options(synchronize_session="fetch")
+        )
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        entity_type="case",
+        entity_id=case.id,
+        action=f"case_{flag}_cleared",
+        to_state=case.state,
+        reason=reason,
+        details={"was": was},
+    )

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from forumbot.cases import drafts
+from forumbot.cases import drafts, safety
 from forumbot.cases.roles import ROLE_NAMES_ZH
 from forumbot.cases.states import CASE_STATE_NAMES_ZH
 from forumbot.classify.labels import LABEL_NAMES_ZH, LABELS, STYLE_NAMES_ZH, STYLES
@@ -25,7 +25,7 @@ from forumbot.review import claims
 from forumbot.review.states import STATE_NAMES_ZH
 from forumbot.storage.models import Case, Department, Draft, Incident, utcnow
 from forumbot.web import case_story, casework, names
-from forumbot.web.auth import db, login_required, settings
+from forumbot.web.auth import act, db, login_required, settings
 from forumbot.web.queue import QueueFilter, bp, draft_for_user
 from forumbot.web.timing import ago
 
@@ -187,3 +187,23 @@ def claim(draft_id: int):  # type: ignore[no-untyped-def]
         ago=ago(holder.since, now),
     )
     return jsonify({"claimed": False, "holder": holder.holder, "message": message}), 409
+
+
+@bp.post("/cases/<int:case_id>/flags/<flag>/clear")
+@login_required("supervisor")
+def clear_flag(case_id: int, flag: str):  # type: ignore[no-untyped-def]
+    """A supervisor takes a false urgent or sensitive flag off a case, with a reason."""
+    found = db().get(Case, case_id)
+    if found is None or flag not in safety.FLAGS:
+        abort(404)
+    here = url_for("queue.case", case_id=case_id)
+    return act(
+        lambda: safety.clear_flag(
+            db(), found, flag, g.user.username, request.form.get("reason", "")
+        ),
+        done=_(
+            "已解除案件 #%(id)s 的“%(flag)s”标记", id=case_id, flag=_(safety.FLAG_NAMES_ZH[flag])
+        ),
+        done_url=here,
+        retry_url=here,
+    )

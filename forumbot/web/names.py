@@ -50,6 +50,8 @@ ACTION_NAMES_ZH = {
     # danger and sensitive matters
     "case_urgent": "标为紧急（危及人身安全）",
     "case_sensitive": "标为敏感（需两人批准）",
+    "case_urgent_cleared": "解除紧急标记",
+    "case_sensitive_cleared": "解除敏感标记",
     "alert_sent": "已发出紧急提醒",
     "alert_failed": "紧急提醒发送失败",
 }

@@ -302,3 +302,27 @@ def test_a_supervisor_clears_a_false_alarm_with_a_reason(bot, sandbox, sessions,
     bot.approve(draft.id)
     bot.publisher.run_once()
     assert len(our_replies(sandbox, money["topic_id"])) == 1
+
+
+def test_a_threat_heads_the_moderators_list(bot, sandbox, sessions, settings):
+    """An insult posted earlier waits; the threat, posted later, is listed first and marked."""
+    from test_case_console import console_app
+    from test_console import PASSWORD, login
+
+    from forumbot.web.users import add_user
+
+    post(sandbox, "你们这帮客服就是一群废物，脑子进水了", "zhang_san", title="客服太差")
+    post(sandbox, THREAT[1], "wang_wu", title=THREAT[0])
+    bot.take_in()
+    with sessions() as s:
+        add_user(s, "banzhu", PASSWORD, "moderator")
+        s.commit()
+    moderator = console_app(settings, sessions).test_client()
+    login(moderator, "banzhu")
+    page = moderator.get("/moderation").get_data(as_text=True)
+    rows = page.split('class="proposal-row"')[1:]
+    assert "弄死你们" in rows[0] and "flag-urgent" in rows[0]
+    marked = ["flag-urgent" in row for row in rows]
+    assert marked == sorted(marked, reverse=True)  # every marked row before the others
+    [insult] = [row for row in rows if "脑子进水" in row]
+    assert "flag-urgent" not in insult

@@ -1,13 +1,15 @@
 """The moderation page: abuse proposals, approved (flag and hide) or dismissed, each with the
-case its post was written in (whose owner it may be aimed at, how many neighbours joined)."""
+case its post was written in (whose owner it may be aimed at, how many neighbours joined).
+Threats and other posts reporting danger come first, marked: someone may be at risk."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from sqlalchemy import case as sql_case
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from forumbot.storage.models import Draft
+from forumbot.storage.models import Draft, Post
 from forumbot.web import casework
 from forumbot.web.auth import db, login_required
 
@@ -21,9 +23,10 @@ def listing():  # type: ignore[no-untyped-def]
         db()
         .scalars(
             select(Draft)
+            .join(Post, Post.id == Draft.post_id)
             .where(Draft.kind == "flag", Draft.state == "pending_approval")
             .options(selectinload(Draft.post))
-            .order_by(Draft.created_at)
+            .order_by(sql_case((Post.urgent.is_(True), 0), else_=1), Draft.created_at, Draft.id)
         )
         .all()
     )

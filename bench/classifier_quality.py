@@ -91,6 +91,14 @@ def real_figures(shipped: Classifier) -> dict[str, object]:
     for r, w in zip(real, wrong, strict=True):
         by_source.setdefault(r.source, []).append(bool(w))
     sure = np.array([r.sure for r in real])
+    confidence = np.array([p.confidence for p in found])
+    by_threshold = {
+        f"{t:.1f}": {
+            "confident_errors": round(float((wrong & (confidence >= t)).mean()), 4),
+            "review_share": round(float((confidence < t).mean()), 4),
+        }
+        for t in (0.5, 0.6, 0.7, 0.8, 0.9)
+    }
     return {
         "real_texts": len(real),
         "real_counts": dict(sorted(Counter(truth).items())),
@@ -106,6 +114,8 @@ def real_figures(shipped: Classifier) -> dict[str, object]:
         "real_errors_caught_by_review": round(
             float((wrong & review).sum() / max(wrong.sum(), 1)), 4
         ),
+        # What classifier.review_threshold would trade (the abuse-suspicion rule aside).
+        "real_review_threshold_tradeoff": by_threshold,
         "real_error_rate_by_source": {
             s: round(sum(v) / len(v), 3) for s, v in sorted(by_source.items())
         },

@@ -103,7 +103,10 @@ def act(client, sessions, action: str, draft_id: int):
     page, rev = f"/drafts/{draft_id}", revision(sessions, draft_id)
     forms = {
         "approve": ("approve", {}),
-        "approve_edited": ("approve", {"text": "感谢反馈，我们已安排专人处理。", "confirmed": "1"}),
+        "approve_edited": (
+            "approve",
+            {"text": "感谢反馈，工程部已安排师傅明天上午十点前上门查看。", "confirmed": "1"},
+        ),
         "reject": ("reject", {"reason": "语气不够诚恳"}),
         "relabel": ("relabel", {"label": "property_management", "reason": "物业客服"}),
         "relabel_abuse": ("relabel", {"label": "abuse", "reason": "其实是漫骂"}),

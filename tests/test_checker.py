@@ -322,3 +322,17 @@ def test_text_for_a_person():
 
 def test_needs_text_or_jsonl():
     assert run().exit_code == 2
+
+
+def test_a_rule_from_the_knowledge_base_passes_and_a_made_up_one_is_blocked():
+    """A rule stated in the centre's own approved answers is not a made-up policy; an
+    unsourced rule used to refuse the owner is."""
+    stated = (
+        "您好，感谢来信。群租按规定是禁止的。"
+        "如发现群租，请拨打客服热线，我们会在两个工作日内上门核实。"
+    )
+    assert not blocking(check_reply(stated))
+    made_up = "您好，感谢来信。按公司规定，超过三个月的墙面空鼓不在维修范围内，请您谅解。"
+    findings = check_reply(made_up)
+    assert blocking(findings)
+    assert any(f.rule == "meaning_made_up_policy" and "规定" in f.excerpt for f in findings)

@@ -21,14 +21,16 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from forumbot.classify.normalize import clean
 from forumbot.corpus import read_records
-from forumbot.paths import DATA_DIR
+from forumbot.paths import CONFIG_DIR, DATA_DIR
 
 log = logging.getLogger(__name__)
 CHECKER_DIR = DATA_DIR / "checker"
+KNOWLEDGE_FILE = CONFIG_DIR / "knowledge_base.toml"
 BLOCK_AT = 0.9
 WARN_AT = 0.6
 OK = "ok"
@@ -131,6 +133,34 @@ def trained() -> ReplyModel | None:
         return None
 
 
+def _knowledge_answers(path: Path) -> str:
+    """Every answer of the knowledge base, normalised and joined (re-read when it changes)."""
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return ""
+    return _answers_at(path, stamp)
+
+
+@lru_cache(maxsize=4)
+def _answers_at(path: Path, stamp: int) -> str:
+    from forumbot.config import ConfigError
+    from forumbot.drafting.resources import load_knowledge
+
+    try:
+        return "\n".join(clean(entry.answer) for entry in load_knowledge(path))
+    except (OSError, ValueError, ConfigError) as exc:
+        log.warning("knowledge base unreadable for the checker: %s", exc)
+        return ""
+
+
+def stated_in_knowledge_base(sentence: str, path: Path | None = None) -> bool:
+    """Whether a rule the model doubts is one the centre's own knowledge base states: those
+    are the approved answers, so "按规定" there is not made up."""
+    core = clean(sentence).strip("。！？!?；;,， \n")
+    return len(core) >= SHORT_SENTENCE and core in _knowledge_answers(path or KNOWLEDGE_FILE)
+
+
 def meaning_hits(text: str, model: ReplyModel | None = None) -> list[MeaningHit]:
     """Sentences of ``text`` the model takes for a taboo, with block or warn."""
     model = model or trained()
@@ -146,6 +176,8 @@ def meaning_hits(text: str, model: ReplyModel | None = None) -> list[MeaningHit]
     )
     for start, end, taboo, score in read:
         if taboo == "cold_bureaucratic" and not all_hollow:
+            continue
+        if taboo == "made_up_policy" and stated_in_knowledge_base(text[start:end]):
             continue
         if score >= WARN_AT:
             block = score >= BLOCK_AT and taboo not in WARN_ONLY

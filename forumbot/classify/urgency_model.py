@@ -23,6 +23,7 @@ from forumbot.classify import danger_rules
 from forumbot.classify.danger_rules import find_danger
 from forumbot.classify.linear_text import LinearTextModel, save_arrays
 from forumbot.classify.normalize import clean
+from forumbot.classify.persist import sha256_of
 from forumbot.corpus import read_records
 from forumbot.paths import CORPUS_DIR, MODELS_DIR, URGENCY_DIR
 
@@ -124,10 +125,7 @@ def build(model_dir: Path = MODEL_DIR) -> dict[str, Any]:
     """Train on the current data and save the arrays with what they were trained from."""
     texts, labels = training_set()
     model = UrgencyModel.fit(texts, labels)
-    arrays = model.arrays
-    save_arrays(model_dir / "model.npz", arrays)
-    from forumbot.classify.persist import sha256_of
-
+    save_arrays(model_dir / "model.npz", model.arrays)
     meta = {
         "model_sha256": sha256_of(model_dir / "model.npz"),
         "data_sha256": data_digest(),
@@ -141,8 +139,6 @@ def build(model_dir: Path = MODEL_DIR) -> dict[str, Any]:
 
 def _saved(model_dir: Path) -> UrgencyModel | None:
     """The shipped model if it is intact and was trained from the data as it is now."""
-    from forumbot.classify.persist import sha256_of
-
     try:
         meta = json.loads((model_dir / "metadata.json").read_text(encoding="utf-8"))
         path = model_dir / "model.npz"

@@ -10,7 +10,7 @@ from typing import Any
 
 from forumbot.classify.normalize import clean
 from forumbot.drafting.knowledge import KnowledgeBase, KnowledgeMatch
-from forumbot.drafting.policy import StyleDecision, choose_style, uses_knowledge_base
+from forumbot.drafting.policy import StyleDecision, choose_style
 from forumbot.drafting.reading import Reading, department_brief, read_post, restatement
 from forumbot.drafting.resources import Department, DraftingResources, load_resources
 from forumbot.drafting.styles import search_text
@@ -137,23 +137,6 @@ class Drafter:
                 best.entry.department, self.resources.department_for(label)
             )
         return self.resources.department_for(label)
-
-    def style_for(self, post: PostView, label: str) -> StyleDecision | None:
-        """The policy's style for a post (None for invalid labels), without rendering."""
-        if label not in LABEL_TOPIC_ZH:
-            return None
-        text = clean(post.raw)
-        matched = False
-        if uses_knowledge_base(label, self.resources.rules):
-            best = self.kb.best(search_text(post.raw, post.title, post.post_number))
-            matched = best is not None and best.score >= self.kb.threshold
-        return choose_style(
-            label,
-            text,
-            kb_matched=matched,
-            defaults=self.resources.defaults,
-            rules=self.resources.rules,
-        )
 
     def plan(
         self, post: PostView, label: str, style: str | None = None, department: str | None = None

@@ -82,6 +82,9 @@ class Drafter:
         self.resources = resources or load_resources()
         self.templates = templates or ReplyTemplates()
         self.kb = KnowledgeBase(self.resources.knowledge, kb_threshold)
+        # Built now, not at the first question: a running bot (and a restart after a crash)
+        # should pay the second or so while starting, not in the middle of its first round.
+        self.kb.index  # noqa: B018
         # Which version of the files this drafter was built from (set by ResourceStore).
         self.revision: str | None = None
 

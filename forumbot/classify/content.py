@@ -14,10 +14,10 @@ _FILLERS = re.compile(
     r"楼上|同上|附议|同问|同求|\+?1|加一|来了|呵呵|哈哈|嗯|哦|啊|额|呃)",
     re.IGNORECASE,
 )
-_WORDLIKE = re.compile(r"[\w]", re.UNICODE)
+_NOT_WORDLIKE = re.compile(r"[\W_]+")
 
 
 def content_free(text: str) -> bool:
     """True for normalised text with no content: punctuation, emoji, fillers, nothing else."""
-    rest = "".join(ch for ch in text if _WORDLIKE.match(ch) and ch != "_")
+    rest = _NOT_WORDLIKE.sub("", text)
     return not _FILLERS.sub("", rest)

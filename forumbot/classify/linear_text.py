@@ -13,9 +13,10 @@ code. ``forumbot.classify.export`` writes it from a fitted pipeline at training 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,25 @@ _WHITE_SPACES = re.compile(r"\s\s+")
 ANALYZERS: dict[str, Callable[[str], list[str]]] = {}
 
 
-def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
-    """scikit-learn's ``char_wb`` n-grams (lowercased, inside words, padded with a space)."""
+def char_wb_ngrams(text: str, low: int, high: int) -> tuple[str, ...]:
+    """scikit-learn's ``char_wb`` n-grams (lowercased, inside words, padded with a space).
+
+    The classifier and the urgency model read the same text with the same n-grams, so the
+    n-grams of recent short texts are remembered (a batch computes them once)."""
+    if len(text) <= _CACHED_CHARS:
+        return _char_wb_cached(text, low, high)
+    return tuple(_char_wb(text, low, high))
+
+
+_CACHED_CHARS = 2000
+
+
+@lru_cache(maxsize=2048)
+def _char_wb_cached(text: str, low: int, high: int) -> tuple[str, ...]:
+    return tuple(_char_wb(text, low, high))
+
+
+def _char_wb(text: str, low: int, high: int) -> list[str]:
     text = _WHITE_SPACES.sub(" ", text.lower())
     grams: list[str] = []
     append = grams.append
@@ -63,34 +81,35 @@ class FeaturePart:
             return self.vocabulary.get(token)
         return abs(mmh3.hash(token, 0)) % self.n_features
 
-    def tokens(self, text: str) -> list[str]:
+    def tokens(self, text: str) -> Sequence[str]:
         if self.analyzer == "words":
             return words(text)
         return char_wb_ngrams(text, self.low, self.high)
 
-    def columns(self, text: str) -> list[int]:
-        """The column of each of the text's tokens (unknown tokens of a vocabulary dropped)."""
-        tokens = self.tokens(text)
-        if self.vocabulary is not None:
-            known = self.vocabulary.get
-            return [c for c in map(known, tokens) if c is not None]
-        n, hash32 = self.n_features, mmh3.hash
-        return [abs(hash32(t, 0)) % n for t in tokens]
-
     def batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(row, column, L2-normalised TF-IDF weight) of every text's features: counting in
-        Python per text, the arithmetic in numpy once for the batch."""
-        rows: list[int] = []
-        cols: list[int] = []
-        counts: list[int] = []
-        for r, text in enumerate(texts):
-            counted = Counter(self.columns(text))
-            rows.extend([r] * len(counted))
-            cols.extend(counted)
-            counts.extend(counted.values())
-        row = np.array(rows, dtype=np.int64)
-        col = np.array(cols, dtype=np.int64)
-        tf = np.array(counts, dtype=np.float64)
+        """(row, column, L2-normalised TF-IDF weight) of every text's features: Python only
+        tokenises and hashes (or looks up) each token; counting and arithmetic are numpy's,
+        once for the batch."""
+        codes: list[int] = []
+        lengths: list[int] = []
+        vocabulary = self.vocabulary
+        for text in texts:
+            tokens = self.tokens(text)
+            lengths.append(len(tokens))
+            if vocabulary is not None:
+                codes.extend(map(vocabulary.get, tokens, repeat(-1)))
+            else:
+                codes.extend(map(mmh3.hash, tokens))
+        code = np.array(codes, dtype=np.int64)
+        owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        if vocabulary is not None:
+            keep = code >= 0  # tokens the vocabulary does not know are dropped
+            code, owner = code[keep], owner[keep]
+        else:
+            code = np.abs(code) % self.n_features  # scikit-learn's HashingVectorizer buckets
+        keys, counts = np.unique(owner * self.n_features + code, return_counts=True)
+        row, col = keys // self.n_features, keys % self.n_features
+        tf = counts.astype(np.float64)
         if self.sublinear_tf and len(tf):
             tf = np.log(tf) + 1.0
         weights = tf * self.idf[col] if len(col) else tf

@@ -38,7 +38,24 @@ def to_simplified(text: str) -> str:
 
 
 def clean(raw: str) -> str:
-    """The writer's own words: no quotes, markup, links or signature; simplified, NFKC."""
+    """The writer's own words: no quotes, markup, links or signature; simplified, NFKC.
+
+    The label, the urgency, the sensitivity and the knowledge-base match of a post each clean
+    its text: the recent short texts are remembered, so a batch pays once per post."""
+    if raw and len(raw) <= _CACHED_CHARS:
+        return _clean_cached(raw)
+    return _clean(raw)
+
+
+_CACHED_CHARS = 2000
+
+
+@lru_cache(maxsize=4096)
+def _clean_cached(raw: str) -> str:
+    return _clean(raw)
+
+
+def _clean(raw: str) -> str:
     text = _QUOTE.sub(" ", raw or "")
     text = _HTML_COMMENT.sub(" ", text)
     text = _HTML_BLOCK.sub(" ", text)

@@ -12,7 +12,15 @@ from forumbot.classify.labels import LABEL_NAMES_ZH
 from forumbot.classify.persist import ModelError
 from forumbot.classify.urgency import Assessment, assess_many
 from forumbot.cli import settings_from
-from forumbot.cli.jsonl import LineError, finish, jsonl_option, read_jsonl, write_answers
+from forumbot.cli.jsonl import (
+    LineError,
+    default_jobs,
+    finish,
+    jobs_option,
+    jsonl_option,
+    read_jsonl,
+    write_answers,
+)
 from forumbot.drafting.styles import StyleChooser
 
 # Discourse numbers posts with a 32-bit integer.
@@ -79,6 +87,7 @@ def load_classifier(ctx: click.Context) -> Classifier:
 @click.command("classify")
 @click.argument("text", required=False)
 @jsonl_option(POST_FIELDS)
+@jobs_option()
 @click.option("--title", default=None, help="Topic title, with TEXT.")
 @click.option("--post-number", type=int, default=None, help="1 for an opening post, with TEXT.")
 @click.pass_context
@@ -86,11 +95,12 @@ def classify_cmd(
     ctx: click.Context,
     text: str | None,
     jsonl: str | None,
+    jobs: int | None,
     title: str | None,
     post_number: int | None,
 ) -> None:
-    """Label posts: TEXT for a person, --jsonl FILE for tools (one JSON line out per line in;
-    a bad line is answered with its error and the exit status is 1)."""
+    """Label posts: TEXT for a person, --jsonl FILE for tools (one JSON line out per line in,
+    in order; a bad line is answered with its error and the exit status is 1)."""
     if (text is None) == (jsonl is None):
         raise click.UsageError("give either TEXT or --jsonl FILE")
     if jsonl is not None:
@@ -103,7 +113,7 @@ def classify_cmd(
                 for prediction, safety in describe(classifier, styles, batch)
             ]
 
-        finish(ctx, write_answers(posts, answer))
+        finish(ctx, write_answers(posts, answer, jobs or default_jobs()))
         return
     assert text is not None
     [(p, safety)] = describe(

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import codecs
 import json
+import multiprocessing
+import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -25,6 +27,8 @@ FC = TypeVar("FC", bound=Callable[..., Any])
 
 # Lines answered per call of the command's answering function (bounds the model's batch).
 BATCH = 512
+# Worker processes at most, whatever the machine: beyond this the writer is the bottleneck.
+MAX_JOBS = 8
 
 JSON_KIND_ZH = {list: "数组", str: "字符串", int: "数字", float: "数字", bool: "布尔值"}
 
@@ -52,6 +56,17 @@ def jsonl_option(help_fields: str, required: bool = False) -> Callable[[FC], FC]
         metavar="FILE",
         required=required,
         help=f"One JSON object per line ({help_fields}); '-' for standard input.",
+    )
+
+
+def jobs_option() -> Callable[[FC], FC]:
+    """``--jobs N``: processes for a long ``--jsonl`` file (default: the CPUs available)."""
+    return click.option(
+        "--jobs",
+        type=click.IntRange(min=1, max=MAX_JOBS),
+        default=None,
+        metavar="N",
+        help=f"Processes for a long --jsonl file (1–{MAX_JOBS}; default: the CPUs available).",
     )
 
 
@@ -115,18 +130,65 @@ def read_jsonl(path: str, check: Callable[[dict[str, Any]], T]) -> list[T | BadL
     return items
 
 
+def default_jobs() -> int:
+    """The processes a long file is answered with: the CPUs this process may use (up to
+    :data:`MAX_JOBS`)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_JOBS))
+
+
+# The answering function the forked workers call: set just before the pool forks, so that
+# workers share the loaded models with the parent instead of loading or pickling them.
+_worker_answer: Callable[[list[Any]], Iterable[dict[str, Any]]] | None = None
+
+
+def _answer_in_worker(batch: list[Any]) -> list[dict[str, Any]]:
+    assert _worker_answer is not None
+    return list(_worker_answer(batch))
+
+
+def answered_batches(
+    batches: list[list[T]], answer: Callable[[list[T]], Iterable[dict[str, Any]]], jobs: int
+) -> Iterator[list[dict[str, Any]]]:
+    """Each batch's answers, in order. The first batch is answered here, which also builds
+    whatever the answering function builds lazily (the knowledge base's index); with more
+    than one job and batches left, the rest go to that many forked processes, which share
+    those models with this one (copy-on-write)."""
+    global _worker_answer
+    if not batches:
+        return
+    yield list(answer(batches[0]))
+    rest = batches[1:]
+    if jobs <= 1 or len(rest) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for batch in rest:
+            yield list(answer(batch))
+        return
+    _worker_answer = answer
+    try:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(rest))) as pool:
+            yield from pool.imap(_answer_in_worker, rest)
+    finally:
+        _worker_answer = None
+
+
 def write_answers(
-    items: Sequence[T | BadLine], answer: Callable[[list[T]], Iterable[dict[str, Any]]]
+    items: Sequence[T | BadLine],
+    answer: Callable[[list[T]], Iterable[dict[str, Any]]],
+    jobs: int = 1,
 ) -> int:
     """Write one JSON line per item, in order, to standard output (always UTF-8): usable items
-    through ``answer`` (called per batch, one result per item), bad ones as their error.
-    Returns how many lines failed."""
+    through ``answer`` (called per batch of up to :data:`BATCH`, one result per item, in
+    ``jobs`` processes), bad ones as their error. Returns how many lines failed."""
     out = sys.stdout.buffer
+    chunks = [items[start : start + BATCH] for start in range(0, len(items), BATCH)]
+    goods = [[item for item in chunk if not isinstance(item, BadLine)] for chunk in chunks]
+    answered = answered_batches([g for g in goods if g], answer, jobs)
     failed = 0
-    for start in range(0, len(items), BATCH):
-        chunk = items[start : start + BATCH]
-        good = [item for item in chunk if not isinstance(item, BadLine)]
-        results = iter(answer(good)) if good else iter(())
+    for chunk, good in zip(chunks, goods, strict=True):
+        results = iter(next(answered)) if good else iter(())
         rows = []
         for item in chunk:
             if isinstance(item, BadLine):

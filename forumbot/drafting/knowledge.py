@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from forumbot.classify.normalize import clean
-from forumbot.classify.tokenize import words
+from forumbot.classify.vector_space import Logistic, SparseDocuments, fit_tfidf
 from forumbot.corpus import read_records
 from forumbot.drafting.resources import KnowledgeEntry
 from forumbot.paths import DATA_DIR
@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 DEFAULT_THRESHOLD = 0.4
 LABELLED_QUESTIONS = DATA_DIR / "kb_questions" / "tune.jsonl"
 CANDIDATES = 5
-RANDOM_STATE = 20261203
 SUGGESTION = re.compile(
     r"建议|希望(?:增加|增设|能|可以)|能不能(?:增|加|设|建|装)|提个意见|设个|弄个|搞个|增设"
 )
@@ -106,22 +105,19 @@ def _index(entries: tuple[KnowledgeEntry, ...], labelled: Path | None) -> _Index
 
 class _Index:
     def __init__(self, entries: tuple[KnowledgeEntry, ...], labelled: Path | None):
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
         self.entries = entries
-        self.judge: Any = None
+        self.judge: Logistic | None = None
         documents = [
             clean(" ".join([e.title, *e.questions, *e.keywords, e.answer])) for e in entries
         ]
-        self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
-        self.all = self.chars.fit_transform(documents)
-        self.titles = self.chars.transform([clean(e.title) for e in entries])
-        self.answers = self.chars.transform([clean(e.answer) for e in entries])
+        self.chars = fit_tfidf("char_wb", documents, 1, 3)
+        self.all = SparseDocuments(self.chars, documents)
+        self.titles = SparseDocuments(self.chars, [clean(e.title) for e in entries])
+        self.answers = SparseDocuments(self.chars, [clean(e.answer) for e in entries])
         samples = [(k, clean(q)) for k, e in enumerate(entries) for q in e.questions]
-        self.sample_owner = np.array([k for k, _ in samples])
-        self.samples = self.chars.transform([q for _, q in samples]) if samples else None
-        self.words = TfidfVectorizer(analyzer=words, sublinear_tf=True)
-        self.word_docs = self.words.fit_transform(documents)
+        self.sample_owner = np.array([k for k, _ in samples], dtype=np.int64)
+        self.samples = SparseDocuments(self.chars, [q for _, q in samples]) if samples else None
+        self.word_docs = SparseDocuments(fit_tfidf("words", documents), documents)
         self.keywords = [[clean(w) for w in e.keywords] for e in entries]
         if labelled is not None:
             self.judge = self._train(labelled)
@@ -131,14 +127,12 @@ class _Index:
         return self._similarities_many([text])[0]
 
     def _similarities_many(self, texts: list[str]) -> list[dict[str, Any]]:
-        from sklearn.metrics.pairwise import linear_kernel
-
-        q = self.chars.transform(texts)
-        whole = linear_kernel(q, self.all)
-        title = linear_kernel(q, self.titles)
-        answer = linear_kernel(q, self.answers)
-        by_words = linear_kernel(self.words.transform(texts), self.word_docs)
-        to_samples = linear_kernel(q, self.samples) if self.samples is not None else None
+        q = self.chars.batch(texts)
+        whole = self.all.against(*q, len(texts))
+        title = self.titles.against(*q, len(texts))
+        answer = self.answers.against(*q, len(texts))
+        by_words = self.word_docs.similarities(texts)
+        to_samples = self.samples.against(*q, len(texts)) if self.samples is not None else None
         found_all = []
         for r in range(len(texts)):
             sample = np.zeros(len(self.entries))
@@ -195,14 +189,12 @@ class _Index:
         return round(float(self.judge.predict_proba(np.array([row]))[0, 1]), 3)
 
     # -- step 2: the judge --------------------------------------------------------------------
-    def _train(self, path: Path) -> Any:
+    def _train(self, path: Path) -> Logistic | None:
         try:
             questions = read_records(path)
         except OSError as exc:
             log.warning("knowledge base judge unavailable, similarity only: %s", exc)
             return None
-        from sklearn.linear_model import LogisticRegression
-
         rows, labels = [], []
         texts = [clean(f"{q.get('title') or ''} 。 {q['raw']}") for q in questions]
         for question, candidates in zip(questions, self._features_many(texts), strict=True):
@@ -213,9 +205,7 @@ class _Index:
             return None
         # Linear, so a closer match never scores lower: trees learnt from paraphrases alone
         # turned against a question worded almost like the entry (none in the tune set).
-        judge = LogisticRegression(C=1.0, max_iter=2000, random_state=RANDOM_STATE)
-        judge.fit(np.array(rows), np.array(labels))
-        return judge
+        return Logistic.fit(np.array(rows), np.array(labels, dtype=np.float64), c=1.0)
 
     def best_many(self, texts: list[str]) -> list[KnowledgeMatch | None]:
         if not texts:

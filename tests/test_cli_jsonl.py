@@ -218,3 +218,41 @@ def test_urgent_and_sensitive_fields(command, tmp_path):
         assert "24小时值班电话" in gas["draft"] and "今天" in gas["draft"]
         assert "个工作日" not in gas["draft"]
         assert threat["draft"] and threat["moderation"]  # a reply, and the moderators told
+
+
+def test_a_long_file_in_worker_processes_gets_the_same_answers_in_order(tmp_path):
+    """A backlog of a few thousand posts is answered by several processes; the output must be
+    line for line what one process gives, bad lines in their place."""
+    posts = [
+        OPENING_POST,
+        REPLY_UNDER_LEAK,
+        {"raw": "3栋电梯困人了，快来人", "title": "电梯"},
+        {"raw": "请问物业费可以在手机上交吗", "title": "物业费怎么交"},
+        {"raw": "垃圾公司！！！"},
+    ]
+    lines = []
+    for i in range(1300):
+        post = dict(posts[i % len(posts)])
+        post["raw"] = f"{post['raw']}（{i}）"
+        lines.append(json.dumps(post, ensure_ascii=False))
+    lines[700] = "{not json"
+    lines[1299] = '{"title": "no raw"}'
+    path = tmp_path / "backlog.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    command = [sys.executable, "-m", "forumbot", "classify", "--jsonl", str(path)]
+    one = subprocess.run([*command, "--jobs", "1"], capture_output=True, text=True)
+    two = subprocess.run([*command, "--jobs", "2"], capture_output=True, text=True)
+    assert one.returncode == two.returncode == 1  # two bad lines
+    assert two.stdout == one.stdout
+    out = [json.loads(line) for line in two.stdout.splitlines()]
+    assert len(out) == 1300
+    assert out[700]["line"] == 701 and "error" in out[700]
+    assert out[1299]["line"] == 1300
+    assert out[2]["urgent"] and out[1297]["urgent"]  # line 1298 is the lift again
+    assert out[3]["style"] == "direct_answer" and out[1298]["style"] == "direct_answer"
+
+
+def test_jobs_must_be_a_sensible_number():
+    result = run("classify", "--jobs", "0", "--jsonl", "-", input=jsonl(OPENING_POST))
+    assert result.exit_code == 2
+    assert "--jobs" in result.output

@@ -255,6 +255,10 @@ def test_a_supervisor_clears_a_false_alarm_with_a_reason(bot, sandbox, sessions,
         add_user(s, "zhuguan", PASSWORD, "supervisor")
         s.commit()
     gas_case, money_case = bot.case(gas["topic_id"]).id, bot.case(money["topic_id"]).id
+    with sessions() as s:
+        urgent_due = s.get(Case, gas_case).due_at
+        opened = s.get(Case, gas_case).opened_at
+    assert urgent_due - opened < timedelta(hours=3)  # brought forward by the alarm
     app = console_app(settings, sessions)
 
     agent = app.test_client()
@@ -287,6 +291,8 @@ def test_a_supervisor_clears_a_false_alarm_with_a_reason(bot, sandbox, sessions,
     assert "已解除案件" in done and "解除紧急标记" in done and "不是燃气" in done
     with sessions() as s:
         assert not s.get(Case, gas_case).urgent
+        # the false alarm no longer holds the case to a two-hour deadline: an ordinary day
+        assert s.get(Case, gas_case).due_at - urgent_due > timedelta(hours=12)
         [entry] = s.scalars(
             select(AuditEntry).where(AuditEntry.action == "case_urgent_cleared")
         ).all()

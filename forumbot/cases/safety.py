@@ -8,20 +8,22 @@ the case needs a second approval, by a supervisor, before the publisher will pos
 Both switch on by themselves. A supervisor (or admin) may clear a false alarm from the case
 page, with a reason that goes into the audit log (``clear_flag``); a later post that reports
 danger or a sensitive matter sets the flag again. Clearing never recalls an alert already
-sent, and a reply due time already brought forward stays where it is.
+sent. Clearing "urgent" gives the case back the reply due time it had before the alarm (kept
+in the alarm's audit entry), unless someone has set another one since.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import json
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from forumbot.review.errors import ReviewError
 from forumbot.review.states import UNPUBLISHED
 from forumbot.storage import audit
-from forumbot.storage.models import Case, Draft, Post
+from forumbot.storage.models import AuditEntry, Case, Draft, Post
 
 ACTOR = "system:cases"
 # Kinds of danger that security must hear about too, not only the duty manager.
@@ -51,6 +53,7 @@ def mark_urgent(
     case.urgent = True
     case.urgent_reason = post.urgent_reason
     case.urgent_kind = post.urgent_kind
+    before = case.due_at
     due = (post.forum_created_at or now) + timedelta(hours=urgent_hours)
     if case.due_at is None or due < case.due_at:
         case.due_at = due
@@ -63,7 +66,13 @@ def mark_urgent(
         action="case_urgent",
         to_state=case.state,
         reason=post.urgent_reason,
-        details={"post": post.forum_post_id, "kind": post.urgent_kind},
+        details={
+            "post": post.forum_post_id,
+            "kind": post.urgent_kind,
+            # what clearing a false alarm gives back
+            "due_before": _iso(before),
+            "due": _iso(case.due_at),
+        },
     )
 
 
@@ -72,12 +81,7 @@ def mark_sensitive(session: Session, case: Case, reason: str, post: Post | None)
     case.sensitive_reason = reason
     session.flush()
     # Replies already drafted (or approved once) now need the second approval too.
-    session.execute(
-        update(Draft)
-        .where(Draft.case_id == case.id, Draft.kind == "reply", Draft.state.in_(UNPUBLISHED))
-        .values(needs_second_approval=True)
-        .execution_options(synchronize_session="fetch")
-    )
+    _second_approval(session, case, True)
     audit.record(
         session,
         actor=ACTOR,
@@ -113,13 +117,17 @@ def clear_flag(session: Session, case: Case, flag: str, actor: str, reason: str)
         raise ReviewError(f"请写明解除“{name}”标记的理由（会记入案件记录）")
     was = case.urgent_reason if flag == "urgent" else case.sensitive_reason
     setattr(case, flag, False)
+    details: dict[str, object] = {"was": was}
     if flag == "sensitive":
-        session.execute(
-            update(Draft)
-            .where(Draft.case_id == case.id, Draft.kind == "reply", Draft.state.in_(UNPUBLISHED))
-            .values(needs_second_approval=False)
-            .execution_options(synchronize_session="fetch")
-        )
+        _second_approval(session, case, False)
+    else:
+        restored = _due_before_alarm(session, case)
+        if restored is not None:
+            details["due_restored"] = {
+                "from": _iso(case.due_at),
+                "to": restored.isoformat(),
+            }
+            case.due_at = restored
     session.flush()
     audit.record(
         session,
@@ -129,5 +137,43 @@ def clear_flag(session: Session, case: Case, flag: str, actor: str, reason: str)
         action=f"case_{flag}_cleared",
         to_state=case.state,
         reason=reason,
-        details={"was": was},
+        details=details,
     )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+def _second_approval(session: Session, case: Case, needed: bool) -> None:
+    """Whether the case's unpublished replies need a supervisor's second approval."""
+    session.execute(
+        update(Draft)
+        .where(Draft.case_id == case.id, Draft.kind == "reply", Draft.state.in_(UNPUBLISHED))
+        .values(needs_second_approval=needed)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def _due_before_alarm(session: Session, case: Case) -> datetime | None:
+    """The due time the case had before its latest urgent alarm brought it forward, if the
+    alarm's due time still stands (None otherwise: nothing to give back)."""
+    entry = session.scalars(
+        select(AuditEntry)
+        .where(
+            AuditEntry.entity_type == "case",
+            AuditEntry.entity_id == case.id,
+            AuditEntry.action == "case_urgent",
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    ).first()
+    if entry is None or not entry.details:
+        return None
+    found = json.loads(entry.details)
+    before, due = found.get("due_before"), found.get("due")
+    if not before or not due or case.due_at is None:
+        return None
+    if _iso(case.due_at) != due:
+        return None  # someone or something set another due time since
+    return datetime.fromisoformat(before)

@@ -257,6 +257,7 @@ def news(repos: Repos) -> list[Item]:
 
 def chnci(repos: Repos) -> list[Item]:
     """CHNCI comments: chatter (incl. housing), abuse-labelled, filler."""
+
     def num(x: str) -> str:
         try:
             return str(int(float(x)))

@@ -17,9 +17,7 @@ import numpy as np
 from forumbot.classify.linear_text import FeaturePart
 
 
-def fit_tfidf(
-    analyzer: str, documents: Sequence[str], low: int = 1, high: int = 1
-) -> FeaturePart:
+def fit_tfidf(analyzer: str, documents: Sequence[str], low: int = 1, high: int = 1) -> FeaturePart:
     """A vocabulary TF-IDF block fitted on ``documents`` (``analyzer``: "words" or
     "char_wb"), with scikit-learn's smooth idf and sublinear tf."""
     probe = FeaturePart(analyzer, low, high, 0, np.zeros(0), True)

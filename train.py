@@ -34,6 +34,7 @@ from forumbot.classify.persist import rollback as rollback_pointer
 from forumbot.classify.urgency_model import build as build_urgency_model
 from forumbot.config import ConfigError, load_settings
 from forumbot.corpus import CorpusError, Example, load_split, load_training
+from forumbot.drafting.checker_model import build as build_checker_model
 from forumbot.paths import CORPUS_DIR
 
 
@@ -309,6 +310,9 @@ def main(argv: list[str] | None = None) -> int:
         step("training the urgency model (models/urgency)")
         urgency = build_urgency_model()
         print(f"  {urgency['posts']} posts, {urgency['urgent_posts']} urgent", file=sys.stderr)
+        step("training the reply checker's model (models/checker)")
+        checker = build_checker_model()
+        print(f"  {checker['replies']} replies, {checker['bad_replies']} bad", file=sys.stderr)
         return train_and_promote(train, dev, len(fixes), args)
     except (CorpusError, ModelError, ConfigError, OSError) as exc:
         print(f"train.py: {exc}", file=sys.stderr)

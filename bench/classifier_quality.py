@@ -26,6 +26,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from forumbot.classify.classifier import Classifier, PostInput
 from forumbot.classify.labels import LABELS
 from forumbot.classify.model import RANDOM_STATE, build_pipeline
+from forumbot.classify.persist import load_version
 from forumbot.classify.normalize import model_text
 from forumbot.classify.tokenize import words
 from forumbot.corpus import Example, load_split, load_training
@@ -129,12 +130,23 @@ def real_figures(shipped: Classifier) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the shipped model only")
+    parser.add_argument(
+        "--candidate",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="a saved model version folder (train.py --no-promote) instead of the shipped one",
+    )
     args = parser.parse_args()
     train, dev = load_training(), load_split("dev")
     x_train, y_train = texts(train), [e.label for e in train]
     x_dev, y_dev = texts(dev), [e.label for e in dev]
 
-    shipped = Classifier.load()
+    if args.candidate is not None:
+        version = args.candidate.resolve()
+        shipped = Classifier(load_version(version.name, version.parent, None))
+    else:
+        shipped = Classifier.load()
     dev_pred = [
         p.label
         for p in shipped.classify_many([PostInput(e.raw, e.title, e.post_number) for e in dev])

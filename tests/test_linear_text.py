@@ -60,6 +60,31 @@ def test_vocabulary_logistic_model_matches_scikit_learn(corpus_texts, tmp_path):
     assert np.abs(model.predict_proba(dev) - pipeline.predict_proba(dev)).max() < 1e-9
 
 
+def test_multiclass_words_and_characters_logistic_model_matches_scikit_learn(corpus_texts):
+    """The reply checker's shape: vocabulary blocks of jieba words and character n-grams, and
+    a multinomial logistic regression over several classes."""
+    from sklearn.pipeline import make_union
+
+    from forumbot.classify.tokenize import words
+
+    texts, labels, dev = corpus_texts
+    pipeline = Pipeline(
+        [
+            (
+                "features",
+                make_union(
+                    TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2),
+                    TfidfVectorizer(analyzer=words, sublinear_tf=True),
+                ),
+            ),
+            ("model", LogisticRegression(C=16.0, max_iter=2000, class_weight="balanced")),
+        ]
+    ).fit(texts, labels)
+    model = LinearTextModel(export_pipeline(pipeline))
+    assert np.abs(model.predict_proba(dev) - pipeline.predict_proba(dev)).max() < 1e-9
+    assert list(model.predict(dev)) == list(pipeline.predict(dev))
+
+
 @pytest.mark.parametrize(
     "text",
     ["漏水", "a", "  3栋  电梯 坏了 ", "Lift BROKEN!!", "👍👍", "", "楼上 漏水到我家 天花板了"],
@@ -97,3 +122,26 @@ def test_shipped_urgency_model_was_trained_on_the_data_as_it_is():
     """Editing data/urgency or the danger rules without running train.py would leave every
     process retraining at first use: the shipped file must match its data."""
     assert _saved(MODEL_DIR) is not None, "run 'python train.py' to rebuild models/urgency"
+
+
+def test_shipped_reply_checker_model_was_trained_on_the_data_as_it_is():
+    """Likewise for the reply checker (data/checker): a stale model would cost every drafting
+    process seconds of training at its first reply."""
+    from forumbot.classify import shipped
+    from forumbot.drafting import checker_model
+
+    linear = shipped.load_if_current(
+        checker_model.MODEL_DIR, checker_model.data_digest(), "reply checker model"
+    )
+    assert linear is not None, "run 'python train.py' to rebuild models/checker"
+    assert "ok" in list(linear.classes_) and "sarcasm" in list(linear.classes_)
+
+
+def test_a_stale_shipped_model_is_retrained_in_memory_with_a_warning(tmp_path, caplog):
+    """Data edited after training: the saved arrays are not used, and the log says what to
+    run."""
+    from forumbot.classify import shipped
+
+    shipped.save(tmp_path, {"kind": np.array("logistic")}, "digest-of-old-data")
+    assert shipped.load_if_current(tmp_path, "digest-of-new-data", "test model") is None
+    assert "run 'python train.py'" in caplog.text

@@ -1,9 +1,9 @@
 """Turn a fitted scikit-learn text pipeline into the plain arrays ``linear_text`` scores with.
 
-Training side only (imports scikit-learn). Two shapes are known, the two forumbot trains:
-hashed TF-IDF blocks (one, or a FeatureUnion of them) followed by either a sigmoid-calibrated
-linear SVM over several classes or a binary logistic regression. Anything else is refused
-rather than exported wrongly.
+Training side only (imports scikit-learn). The shapes forumbot trains are known: TF-IDF
+blocks (hashed or with a fitted vocabulary; one, or a FeatureUnion of them) followed by a
+sigmoid-calibrated linear SVM over several classes, a binary logistic regression, or a
+multinomial one. Anything else is refused rather than exported wrongly.
 """
 
 from __future__ import annotations
@@ -25,13 +25,18 @@ class ExportError(ValueError):
 
 def _vocabulary_block(step: TfidfVectorizer) -> tuple[str, np.ndarray, np.ndarray]:
     """A fitted TF-IDF vectorizer: spec, idf and its terms in column order."""
-    if step.analyzer != "char_wb" or not step.lowercase or step.norm != "l2":
-        raise ExportError("only char_wb TF-IDF vectorizers with l2 norm are supported")
+    if step.norm != "l2" or not step.use_idf:
+        raise ExportError("only TF-IDF vectorizers with idf and l2 norm are supported")
+    if step.analyzer is words:
+        analyzer, low, high = "words", 1, 1
+    elif step.analyzer == "char_wb" and step.lowercase and step.preprocessor is None:
+        analyzer, (low, high) = "char_wb", step.ngram_range
+    else:
+        raise ExportError(f"analyzer {step.analyzer!r} is not supported")
     terms = np.empty(len(step.vocabulary_), dtype=object)
     for term, column in step.vocabulary_.items():
         terms[column] = term
-    low, high = step.ngram_range
-    spec = f"char_wb:{low}:{high}:{len(terms)}:{int(step.sublinear_tf)}"
+    spec = f"{analyzer}:{low}:{high}:{len(terms)}:{int(step.sublinear_tf)}"
     return spec, np.asarray(step.idf_, dtype=np.float64), terms.astype(str)
 
 
@@ -89,6 +94,11 @@ def export_pipeline(pipeline: Pipeline) -> dict[str, Any]:
         arrays["calib_b"] = np.array([c.b_ for c in calibrated.calibrators])
     elif isinstance(model, LogisticRegression) and len(model.classes_) == 2:
         arrays["kind"] = np.array("logistic")
+        arrays["coef"] = np.asarray(model.coef_, dtype=np.float64)
+        arrays["intercept"] = np.asarray(model.intercept_, dtype=np.float64)
+    elif isinstance(model, LogisticRegression) and model.solver == "lbfgs":
+        # scikit-learn 1.5+: lbfgs over three or more classes is multinomial (softmax)
+        arrays["kind"] = np.array("softmax")
         arrays["coef"] = np.asarray(model.coef_, dtype=np.float64)
         arrays["intercept"] = np.asarray(model.intercept_, dtype=np.float64)
     else:

@@ -183,6 +183,9 @@ class LinearTextModel:
         if self.kind == "logistic":  # binary: one weight row for the second class
             positive = 1.0 / (1.0 + np.exp(-scores[:, 0]))
             return np.column_stack([1.0 - positive, positive])
+        if self.kind == "softmax":  # multinomial logistic regression
+            shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+            return shifted / shifted.sum(axis=1, keepdims=True)
         proba = 1.0 / (1.0 + np.exp(self.calib_a * scores + self.calib_b))
         total = proba.sum(axis=1, keepdims=True)
         uniform = np.full_like(proba, 1.0 / proba.shape[1])

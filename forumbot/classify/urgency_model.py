@@ -11,7 +11,6 @@ than score with a stale one.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
@@ -19,11 +18,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from forumbot.classify import danger_rules
+from forumbot.classify import danger_rules, shipped
 from forumbot.classify.danger_rules import find_danger
-from forumbot.classify.linear_text import LinearTextModel, save_arrays
+from forumbot.classify.linear_text import LinearTextModel
 from forumbot.classify.normalize import clean
-from forumbot.classify.persist import sha256_of
+from forumbot.classify.shipped import digest_of
 from forumbot.corpus import read_records
 from forumbot.paths import CORPUS_DIR, MODELS_DIR, URGENCY_DIR
 
@@ -65,11 +64,7 @@ def training_set() -> tuple[list[str], list[int]]:
 
 def data_digest() -> str:
     """What a saved model was trained from: the files' bytes, and the rules' source."""
-    digest = hashlib.sha256()
-    for path in [*train_files(), CORPUS_FILE, Path(danger_rules.__file__)]:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes() if path.exists() else b"")
-    return digest.hexdigest()
+    return digest_of([*train_files(), CORPUS_FILE, Path(danger_rules.__file__)])
 
 
 class UrgencyModel:
@@ -125,35 +120,20 @@ def build(model_dir: Path = MODEL_DIR) -> dict[str, Any]:
     """Train on the current data and save the arrays with what they were trained from."""
     texts, labels = training_set()
     model = UrgencyModel.fit(texts, labels)
-    save_arrays(model_dir / "model.npz", model.arrays)
-    meta = {
-        "model_sha256": sha256_of(model_dir / "model.npz"),
-        "data_sha256": data_digest(),
-        "posts": len(texts),
-        "urgent_posts": sum(labels),
-        "files": [p.name for p in train_files()],
-    }
-    (model_dir / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    return meta
+    return shipped.save(
+        model_dir,
+        model.arrays,
+        data_digest(),
+        posts=len(texts),
+        urgent_posts=sum(labels),
+        files=[p.name for p in train_files()],
+    )
 
 
 def _saved(model_dir: Path) -> UrgencyModel | None:
     """The shipped model if it is intact and was trained from the data as it is now."""
-    try:
-        meta = json.loads((model_dir / "metadata.json").read_text(encoding="utf-8"))
-        path = model_dir / "model.npz"
-        if meta.get("data_sha256") != data_digest():
-            log.warning(
-                "urgency model in %s is older than its data; run 'python train.py'", model_dir
-            )
-            return None
-        if sha256_of(path) != meta.get("model_sha256"):
-            log.warning("urgency model %s does not match its checksum; retraining in memory", path)
-            return None
-        return UrgencyModel(LinearTextModel.load(path))
-    except (OSError, ValueError, KeyError) as exc:
-        log.warning("urgency model in %s unusable (%s); retraining in memory", model_dir, exc)
-        return None
+    linear = shipped.load_if_current(model_dir, data_digest(), "urgency model")
+    return UrgencyModel(linear) if linear is not None else None
 
 
 @lru_cache(maxsize=1)

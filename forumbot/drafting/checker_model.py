@@ -6,12 +6,14 @@ promises beyond our control, admitting fault before the facts, made-up policies,
 personal data and cold boilerplate come in endless wordings. This model reads each sentence
 of a reply and names the taboo it most resembles, with the sentence as the span.
 
-Trained when first needed (a few seconds) on ``data/checker/train*.jsonl``: replies labelled
-by hand, each bad one with the exact bad span; sentences inside the span are examples of their
-taboo, every other sentence an example of an acceptable one. Logistic regression over jieba
-words and character 2–4-grams. A sentence scored at or above ``BLOCK_AT`` blocks approval;
+Trained on ``data/checker/train*.jsonl``: replies labelled by hand, each bad one with the
+exact bad span; sentences inside the span are examples of their taboo, every other sentence
+an example of an acceptable one. Logistic regression over jieba words and character
+2–4-grams. ``python train.py`` saves it as arrays in ``models/checker/`` with a digest of
+those files; a process whose data no longer matches trains it in memory (seconds, logged).
+A sentence scored at or above ``BLOCK_AT`` blocks approval;
 from ``WARN_AT`` it is shown as a warning. Both thresholds were chosen by cross-validation on
-the training set (``bench/drafting.py --tune-checker``); ``data/checker/heldout.jsonl`` and
+the training set only; ``data/checker/heldout.jsonl`` and
 ``heldout2.jsonl``, written by two other writers, only measure.
 """
 
@@ -19,17 +21,22 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from forumbot.classify import shipped
+from forumbot.classify.linear_text import LinearTextModel
 from forumbot.classify.normalize import clean
+from forumbot.classify.shipped import digest_of
 from forumbot.corpus import read_records
-from forumbot.paths import CONFIG_DIR, DATA_DIR
+from forumbot.paths import CONFIG_DIR, DATA_DIR, MODELS_DIR
 
 log = logging.getLogger(__name__)
 CHECKER_DIR = DATA_DIR / "checker"
+MODEL_DIR = MODELS_DIR / "checker"
 KNOWLEDGE_FILE = CONFIG_DIR / "knowledge_base.toml"
 BLOCK_AT = 0.9
 WARN_AT = 0.6
@@ -40,6 +47,7 @@ SHORT_SENTENCE = 8
 # replies blocked, good ones blocked unchanged), and the message asks for the rule's source.
 WARN_ONLY: frozenset[str] = frozenset()
 RANDOM_STATE = 20261203
+_lock = threading.Lock()
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*")
 
 MESSAGES = {
@@ -74,33 +82,55 @@ def labelled_sentences(example: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 class ReplyModel:
-    def __init__(self, examples: list[dict[str, Any]], c: float = 16.0):
+    """Each sentence's taboo probabilities (the arrays of a multinomial logistic regression)."""
+
+    def __init__(self, linear: LinearTextModel):
+        self.linear = linear
+        self.classes = [str(c) for c in linear.classes_]
+        self.arrays: dict[str, Any] = {}  # set when trained here, for saving
+
+    @classmethod
+    def fit(cls, examples: list[dict[str, Any]], c: float = 16.0) -> ReplyModel:
+        """Train with scikit-learn (training only) and keep the arrays."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_union
+        from sklearn.pipeline import Pipeline, make_union
 
+        from forumbot.classify.export import export_pipeline
         from forumbot.classify.tokenize import words
 
         pairs = [pair for e in examples for pair in labelled_sentences(e)]
-        self.features = make_union(
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2),
-            TfidfVectorizer(analyzer=words, sublinear_tf=True),
+        pipeline = Pipeline(
+            [
+                (
+                    "features",
+                    make_union(
+                        TfidfVectorizer(
+                            analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2
+                        ),
+                        TfidfVectorizer(analyzer=words, sublinear_tf=True),
+                    ),
+                ),
+                (
+                    "model",
+                    LogisticRegression(
+                        C=c, max_iter=3000, class_weight="balanced", random_state=RANDOM_STATE
+                    ),
+                ),
+            ]
         )
-        matrix = self.features.fit_transform([clean(s) for s, _ in pairs])
-        self.model = LogisticRegression(
-            C=c, max_iter=3000, class_weight="balanced", random_state=RANDOM_STATE
-        )
-        self.model.fit(matrix, [label for _, label in pairs])
-        self.classes = [str(c) for c in self.model.classes_]
+        pipeline.fit([clean(s) for s, _ in pairs], [label for _, label in pairs])
+        arrays = export_pipeline(pipeline)
+        model = cls(LinearTextModel(arrays))
+        model.arrays = arrays
+        return model
 
     def read(self, text: str) -> list[tuple[int, int, str, float]]:
         """Each sentence's most likely taboo and how sure the model is that it is bad."""
         spans = sentences(text)
         if not spans:
             return []
-        rows = self.model.predict_proba(
-            self.features.transform([clean(text[s:e]) for s, e in spans])
-        )
+        rows = self.linear.predict_proba([clean(text[s:e]) for s, e in spans])
         ok = self.classes.index(OK)
         out = []
         for (start, end), row in zip(spans, rows, strict=True):
@@ -108,6 +138,31 @@ class ReplyModel:
             worst = max((i for i in range(len(row)) if i != ok), key=lambda i: row[i])
             out.append((start, end, self.classes[worst], bad))
         return out
+
+
+def train_files() -> list[Path]:
+    """``train.jsonl`` and any later ``train<N>.jsonl`` beside it, in name order."""
+    return sorted(CHECKER_DIR.glob("train*.jsonl"))
+
+
+def data_digest() -> str:
+    """What a saved model was trained from: the labelled replies and this module's source
+    (its features and sentence splitting)."""
+    return digest_of([*train_files(), Path(__file__)])
+
+
+def build(model_dir: Path = MODEL_DIR) -> dict[str, Any]:
+    """Train on the current data and save the arrays with what they were trained from."""
+    examples = training_replies()
+    model = ReplyModel.fit(examples)
+    return shipped.save(
+        model_dir,
+        model.arrays,
+        data_digest(),
+        replies=len(examples),
+        bad_replies=sum(bool(e.get("bad")) for e in examples),
+        files=[p.name for p in train_files()],
+    )
 
 
 @dataclass(frozen=True)
@@ -121,16 +176,22 @@ class MeaningHit:
 
 def training_replies() -> list[dict[str, Any]]:
     """``train.jsonl`` and any later ``train<N>.jsonl`` beside it."""
-    return [r for path in sorted(CHECKER_DIR.glob("train*.jsonl")) for r in read_records(path)]
+    return [r for path in train_files() for r in read_records(path)]
 
 
 @lru_cache(maxsize=1)
 def trained() -> ReplyModel | None:
-    try:
-        return ReplyModel(training_replies())
-    except OSError as exc:
-        log.warning("reply model unavailable, phrase rules only: %s", exc)
-        return None
+    """The shipped model, else one trained now; None (phrase rules only, logged) without
+    data."""
+    with _lock:
+        linear = shipped.load_if_current(MODEL_DIR, data_digest(), "reply checker model")
+        if linear is not None:
+            return ReplyModel(linear)
+        try:
+            return ReplyModel.fit(training_replies())
+        except OSError as exc:
+            log.warning("reply model unavailable, phrase rules only: %s", exc)
+            return None
 
 
 def _knowledge_answers(path: Path) -> str:

@@ -26,8 +26,8 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from forumbot.classify.classifier import Classifier, PostInput
 from forumbot.classify.labels import LABELS
 from forumbot.classify.model import RANDOM_STATE, build_pipeline
-from forumbot.classify.persist import load_version
 from forumbot.classify.normalize import model_text
+from forumbot.classify.persist import load_version
 from forumbot.classify.tokenize import words
 from forumbot.corpus import Example, load_split, load_training
 from forumbot.real_texts import validation_set

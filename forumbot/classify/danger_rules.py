@@ -210,18 +210,11 @@ def _set_aside(text: str, start: int, end: int) -> bool:
     return bool(_OVER.search(sentence)) and not _STILL.search(sentence)
 
 
-# Any rule's pattern: most posts match none, and one search tells so (the rules one by one
-# took as long as the rest of the post's labelling).
-_ANY_RULE = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in RULES))
-
-
 def find_danger(text: str) -> list[DangerMatch]:
     """Every rule that names a present danger in ``text`` (first match of each kind), in the
     order the owner wrote them: the first is what the post is about. A post that tells of a
     danger that is over (thanks, a story about last month) names none, unless it says the
     danger is back or still there."""
-    if not _ANY_RULE.search(text):
-        return []
     if _PAST_STORY.search(text) and not _STILL.search(text):
         return []
     found: list[tuple[int, DangerMatch]] = []

@@ -10,7 +10,9 @@ import click
 from forumbot.classify.classifier import Classifier, PostInput, Prediction
 from forumbot.classify.labels import LABEL_NAMES_ZH
 from forumbot.classify.persist import ModelError
+from forumbot.classify.tokenize import setup
 from forumbot.classify.urgency import Assessment, assess_many
+from forumbot.classify.urgency_model import trained_model
 from forumbot.cli import settings_from
 from forumbot.cli.jsonl import (
     LineError,
@@ -113,7 +115,13 @@ def classify_cmd(
                 for prediction, safety in describe(classifier, styles, batch)
             ]
 
-        finish(ctx, write_answers(posts, answer, jobs or default_jobs()))
+        def warm() -> None:
+            """What the first post would load, loaded before the workers fork."""
+            setup()
+            styles.kb.index  # noqa: B018 - the property builds the index
+            trained_model()
+
+        finish(ctx, write_answers(posts, answer, jobs or default_jobs(), warm))
         return
     assert text is not None
     [(p, safety)] = describe(

@@ -145,31 +145,40 @@ def default_jobs() -> int:
 _worker_answer: Callable[[list[Any]], Iterable[dict[str, Any]]] | None = None
 
 
-def _answer_in_worker(batch: list[Any]) -> list[dict[str, Any]]:
+def _json_line(row: dict[str, Any]) -> str:
+    return json.dumps(row, ensure_ascii=False) + "\n"
+
+
+def _lines_in_worker(batch: list[Any]) -> list[str]:
     assert _worker_answer is not None
-    return list(_worker_answer(batch))
+    return [_json_line(row) for row in _worker_answer(batch)]
 
 
 def answered_batches(
-    batches: list[list[T]], answer: Callable[[list[T]], Iterable[dict[str, Any]]], jobs: int
-) -> Iterator[list[dict[str, Any]]]:
-    """Each batch's answers, in order. The first batch is answered here, which also builds
-    whatever the answering function builds lazily (the knowledge base's index); with more
-    than one job and batches left, the rest go to that many forked processes, which share
-    those models with this one (copy-on-write)."""
+    batches: list[list[T]],
+    answer: Callable[[list[T]], Iterable[dict[str, Any]]],
+    jobs: int,
+    warm: Callable[[], object] | None = None,
+) -> Iterator[list[str]]:
+    """Each batch's answers as JSON lines, in order. With one job, or a file of a batch or
+    two, they are answered here. Otherwise ``warm`` loads here whatever the answering
+    function builds lazily (without it, the first batch is answered here to the same end),
+    and the batches go to that many forked processes, which share those models with this
+    one (copy-on-write) and return their lines ready to write."""
     global _worker_answer
-    if not batches:
+    if jobs <= 1 or len(batches) < 3 or "fork" not in multiprocessing.get_all_start_methods():
+        for batch in batches:
+            yield [_json_line(row) for row in answer(batch)]
         return
-    yield list(answer(batches[0]))
-    rest = batches[1:]
-    if jobs <= 1 or len(rest) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for batch in rest:
-            yield list(answer(batch))
-        return
+    if warm is not None:
+        warm()
+    else:
+        yield [_json_line(row) for row in answer(batches[0])]
+        batches = batches[1:]
     _worker_answer = answer
     try:
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(rest))) as pool:
-            yield from pool.imap(_answer_in_worker, rest)
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(batches))) as pool:
+            yield from pool.imap(_lines_in_worker, batches)
     finally:
         _worker_answer = None
 
@@ -178,25 +187,27 @@ def write_answers(
     items: Sequence[T | BadLine],
     answer: Callable[[list[T]], Iterable[dict[str, Any]]],
     jobs: int = 1,
+    warm: Callable[[], object] | None = None,
 ) -> int:
     """Write one JSON line per item, in order, to standard output (always UTF-8): usable items
     through ``answer`` (called per batch of up to :data:`BATCH`, one result per item, in
-    ``jobs`` processes), bad ones as their error. Returns how many lines failed."""
+    ``jobs`` processes; see :func:`answered_batches` for ``warm``), bad ones as their error.
+    Returns how many lines failed."""
     out = sys.stdout.buffer
     chunks = [items[start : start + BATCH] for start in range(0, len(items), BATCH)]
     goods = [[item for item in chunk if not isinstance(item, BadLine)] for chunk in chunks]
-    answered = answered_batches([g for g in goods if g], answer, jobs)
+    answered = answered_batches([g for g in goods if g], answer, jobs, warm)
     failed = 0
     for chunk, good in zip(chunks, goods, strict=True):
         results = iter(next(answered)) if good else iter(())
-        rows = []
+        lines = []
         for item in chunk:
             if isinstance(item, BadLine):
                 failed += 1
-                rows.append(item.as_json())
+                lines.append(_json_line(item.as_json()))
             else:
-                rows.append(next(results))
-        out.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode())
+                lines.append(next(results))
+        out.write("".join(lines).encode())
     out.flush()
     return failed
 

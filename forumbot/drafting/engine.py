@@ -152,7 +152,7 @@ class Drafter:
             return DraftPlan(label, None, "none", None, None)
         text = clean(post.raw)
         best = self.kb.best(search_text(post.raw, post.title, post.post_number))
-        matched = best is not None and best.score >= self.kb.threshold
+        matched = self.kb.answers(best)
         decision = choose_style(
             label,
             text,

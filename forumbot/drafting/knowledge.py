@@ -90,10 +90,15 @@ class KnowledgeBase:
         """The likelihood that one given entry answers ``text``, on the scale of ``best``."""
         return self.index.score_for(text, entry_id) if self.index is not None else None
 
+    def answers(self, best: KnowledgeMatch | None) -> bool:
+        """Whether a :meth:`best` candidate is likely enough to answer its post directly (the
+        one test of the threshold: the style, the drafter and the admin's preview agree)."""
+        return best is not None and best.score >= self.threshold
+
     def match(self, text: str) -> KnowledgeMatch | None:
         """The closest entry if it is likely enough to answer the post."""
         best = self.best(text)
-        return best if best is not None and best.score >= self.threshold else None
+        return best if self.answers(best) else None
 
 
 @lru_cache(maxsize=8)

@@ -48,7 +48,7 @@ class StyleChooser:
         if asks:
             found = self.kb.best_many([search_text(*posts[i]) for i in asks])
             for i, best in zip(asks, found, strict=True):
-                matched[i] = best is not None and best.score >= self.kb.threshold
+                matched[i] = self.kb.answers(best)
         styles: list[str | None] = []
         for i, ((raw, _title, _number), label) in enumerate(zip(posts, labels, strict=True)):
             decision = choose_style(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -165,6 +164,8 @@ def answered_batches(
     function builds lazily (without it, the first batch is answered here to the same end),
     and the batches go to that many forked processes, which share those models with this
     one (copy-on-write) and return their lines ready to write."""
+    import multiprocessing  # only a long file needs it (a few milliseconds of start-up)
+
     global _worker_answer
     if jobs <= 1 or len(batches) < 3 or "fork" not in multiprocessing.get_all_start_methods():
         for batch in batches:

@@ -20,6 +20,13 @@ URGENT = [
     (None, "物业再不解决我就从楼上跳下去，活不下去了", "self_harm"),
     (None, "客厅承重墙上的裂缝比上周宽了一倍", "structural"),
     (None, "北门那个井盖丢了好几天了，晚上黑乎乎的", "manhole"),
+    # a comma (normalised to ASCII) ends what "未" denies: the guard rail is still missing
+    (None, "5号楼天台的门未锁，护栏缺了一大段，有小孩上去玩", "height_fall"),
+    # "未回填" is not a pit filled in
+    (None, "游乐场边上挖的坑没有围挡，一米多深，到现在还未回填", "ground_collapse"),
+    (None, "1单元那部电梯开门运行好几次了，今天我差点被带上去", "lift_fault"),
+    (None, "刚才有个人在售楼处扬言明天带汽油过来，保安也听到了", "threat"),
+    (None, "房贷压着，房子又漏，活着真没意思，想一了百了", "self_harm"),
 ]
 
 NOT_URGENT = [
@@ -34,6 +41,11 @@ NOT_URGENT = [
     (None, "不好意思打扰一下，请问停车卡怎么续费"),
     (None, "楼道里没有燃气味了，谢谢"),
     (None, "你们这个价格真要命，买了两套都亏"),
+    (None, "爆炸新闻：西门要开一家生鲜超市了"),
+    (None, "业主群里又着火了，为了停车费吵了一晚上"),
+    (None, "看新闻说别的小区电动车充电起火，我们小区能不能装个监控"),
+    (None, "暑假了提醒大家防溺水，看好孩子别去河边"),
+    (None, "外墙涂料脱落了好几块，很难看，什么时候补刷"),
 ]
 
 

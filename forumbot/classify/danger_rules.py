@@ -31,7 +31,7 @@ def _rule(kind: str, reason: str, *patterns: str) -> DangerRule:
 _GAS = r"(?:燃气|煤气|天然气|液化气|瓦斯)"
 _LIFT = r"(?:电梯|电梯轿厢|轿厢|升降梯)"
 _FALLING_THING = (
-    r"(?:瓷砖|外墙砖|墙砖|面砖|玻璃|天花板?|吊顶|石膏板|幕墙|外墙|窗户|窗框|窗扇|广告牌|"
+    r"(?:瓷砖|外墙砖|墙砖|面砖|玻璃|天花板?|吊顶|石膏板|幕墙|外墙(?!涂料|漆|腻子)|窗户|窗框|窗扇|广告牌|"
     r"空调外机|石材|干挂石|外立面|雨棚|阳台板|屋檐|檐口|构件|水泥块|混凝土块|砖头|砖块)"
 )
 _FALL_VERB = r"(?:掉落|脱落|掉下|坠落|砸|塌|掉了下来|往下掉|掉下来|摇摇欲坠|要掉|快掉|松动)"
@@ -49,10 +49,10 @@ RULES: tuple[DangerRule, ...] = (
     _rule(
         "fire_smoke",
         "起火、冒烟或有焦糊味",
-        r"(?<!打不)(?<!点不)(?<!打)着火(?!一样|似的|了一样)|起火|失火|火灾|火情|火苗|火光|明火|(?<!价格)(?<!价)烧起来|烧着了",
+        r"(?<!打不)(?<!点不)(?<!打)(?<!群)(?<!群里)(?<!群又)(?<!群里又)着火(?!一样|似的|了一样)|起火|失火|火灾|火情|火苗|火光|明火|(?<!价格)(?<!价)烧起来|烧着了",
         r"(?<!气得)(?<!急得)(?<!恨得)(?<!得我)(?<!得人)(?<!气)(?<!头)(?<!头顶)(?<!点)冒(?:黑|白|青)?烟|浓烟|烟雾弥漫",
         r"焦糊味|烧焦味|糊味|焦味|烧塑料的?味|橡胶烧|电线烧",
-        r"(?<!气)(?<!气得)爆炸|爆燃",
+        r"(?<!气)(?<!气得)(?<!我要)(?<!我快)爆炸(?!新闻|性新闻|性消息)|爆燃",
     ),
     _rule(
         "electrical",
@@ -86,6 +86,7 @@ RULES: tuple[DangerRule, ...] = (
         _LIFT
         + r".{0,8}?(?:下坠|坠落|溜梯|冲顶|蹲底|急坠|突然掉|往下掉|掉了一层|直接掉|失控|自由落体)",
         _LIFT + r".{0,6}?门.{0,4}?夹(?:人|伤|到)",
+        _LIFT + r".{0,10}?开(?:着)?门(?:运行|行驶|上下|升降|就走|就跑)",
     ),
     _rule(
         "falling_object",
@@ -142,12 +143,15 @@ RULES: tuple[DangerRule, ...] = (
         r"要(?:你|你们|他|他们)的(?:命|狗命)|让你们?(?:好看|见血|付出代价)",
         r"找人(?:收拾|弄|砍|打|教训|堵)|带(?:着)?刀|放火烧|一把火烧了|炸了(?:你们|售楼处|物业|办公室)",
         r"同归于尽|血债血偿|鱼死网破.{0,6}?(?:刀|命)|走着瞧.{0,8}?(?:刀|命|血)",
+        r"扬言.{0,10}?(?:炸药|汽油|硫酸|砍|杀|捅|烧|报复|弄死)|带(?:着)?(?:炸药|汽油|硫酸)",
+        r"(?:知道|晓得)(?:你|你们|我)(?:家|孩子|儿子|女儿|住).{0,16}?(?:小心点|等着|走着瞧)",
     ),
     _rule(
         "self_harm",
         "有人流露轻生念头",
         r"(?<!价)跳楼(?!价|甩卖|大甩卖|促销)|自杀|不想活|活不下去|轻生|寻短见|了结自己|割腕|"
-        r"喝农药|吞安眠药|吃安眠药|从楼上跳|一死了之|死给你们看|结束(?:自己的)?生命|去死算了",
+        r"喝农药|吞安眠药|吃安眠药|从楼上跳|一死了之|死给你们看|结束(?:自己的)?生命|去死算了|"
+        r"一了百了|活着(?:真|都|也)?没(?:什么|啥)?意思|遗书",
     ),
     _rule(
         "life_support",
@@ -170,10 +174,11 @@ RULES: tuple[DangerRule, ...] = (
     ),
 )
 
-# Words just before a match that deny it or make it hypothetical.
+# Words just before a match that deny it or make it hypothetical. (The text is normalised:
+# a full-width comma is an ASCII one by then.)
 _DENIED = re.compile(
-    r"(?:没有|没|无|不是|并非|未|不会|防止|预防|以免|避免|万一|如果|要是|假如|一旦|"
-    r"担心会|怕会|会不会|是否有|有没有)[^，。！？!?；;]{0,3}$"
+    r"(?:没有|没|无|不是|并非|未|不会|防止|预防|防|以免|避免|万一|如果|要是|假如|一旦|"
+    r"担心会|怕会|会不会|是否有|有没有)[^,，。！？!?；;]{0,3}$"
 )
 # A sentence that says the danger is over, or is a drill, an inspection, a notice.
 _OVER = re.compile(
@@ -184,8 +189,12 @@ _OVER = re.compile(
 _PAST_STORY = re.compile(
     r"救出来|没事|查清楚|填上了|清走了|清理了|回填|已处理|虚惊|上次|上个月|去年|"
     r"几年前|以前|那次|后来|后怕|修好|处理好|装了|加了|换了新|表扬|感谢|谢谢大家|点赞|"
-    r"没有泄漏|不是我们这边|报警器要装|怎么做"
+    r"没有泄漏|不是我们这边|报警器要装|怎么做|"
+    # a danger elsewhere, read about: not one here
+    r"看新闻|新闻(?:说|里|上)|别的小区|其他小区|别的地方|外地"
 )
+# "未回填", "还没修好": the words of a story that is over, denied, say it is not.
+_NOT_YET = re.compile(r"(?:未|没|没有|不|尚未|还没)$")
 _STILL = re.compile(r"又|再次|还是|仍然|依然|还在|还有|反复|复发|至今|到现在|现在还")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 
@@ -210,12 +219,19 @@ def _set_aside(text: str, start: int, end: int) -> bool:
     return bool(_OVER.search(sentence)) and not _STILL.search(sentence)
 
 
+def _told_as_over(text: str) -> bool:
+    return any(
+        not _NOT_YET.search(text[max(0, m.start() - 2) : m.start()])
+        for m in _PAST_STORY.finditer(text)
+    )
+
+
 def find_danger(text: str) -> list[DangerMatch]:
     """Every rule that names a present danger in ``text`` (first match of each kind), in the
     order the owner wrote them: the first is what the post is about. A post that tells of a
     danger that is over (thanks, a story about last month) names none, unless it says the
     danger is back or still there."""
-    if _PAST_STORY.search(text) and not _STILL.search(text):
+    if _told_as_over(text) and not _STILL.search(text):
         return []
     found: list[tuple[int, DangerMatch]] = []
     for rule in RULES:

@@ -90,8 +90,11 @@ class ReplyModel:
         self.arrays: dict[str, Any] = {}  # set when trained here, for saving
 
     @classmethod
-    def fit(cls, examples: list[dict[str, Any]], c: float = 16.0) -> ReplyModel:
-        """Train with scikit-learn (training only) and keep the arrays."""
+    def fit(cls, examples: list[dict[str, Any]], c: float = 64.0) -> ReplyModel:
+        """Train with scikit-learn (training only) and keep the arrays. C=64 by 5-fold
+        cross-validation on the training replies (``bench/checker_tune.py``): at a 0.9 block
+        threshold it blocked 0.77 of bad replies and 1.9% of good ones, against 0.74 and
+        3.5% with C=16."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import Pipeline, make_union

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -145,3 +146,26 @@ def test_a_stale_shipped_model_is_retrained_in_memory_with_a_warning(tmp_path, c
     shipped.save(tmp_path, {"kind": np.array("logistic")}, "digest-of-old-data")
     assert shipped.load_if_current(tmp_path, "digest-of-new-data", "test model") is None
     assert "run 'python train.py'" in caplog.text
+
+
+def test_jieba_dictionary_read_whole_gives_the_same_words(tmp_path):
+    """forumbot reads jieba's dictionary cache in one piece (three times faster than jieba's
+    own reading): a first process builds the cache, a second reads it, and both cut text as
+    jieba does."""
+    code = (
+        "import jieba\n"
+        "from forumbot.classify.tokenize import words\n"
+        "print('/'.join(words('3栋电梯困人了，物业管家说维保单位马上到，燃气味还在')))\n"
+        "print(len(jieba.dt.FREQ) > 300000)\n"
+    )
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    first = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert (tmp_path / "jieba.cache").exists()  # built and written by jieba, as before
+    second = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert first.stdout == second.stdout
+    assert first.stdout.splitlines()[1] == "True"
+    assert {"电梯", "困人", "物业"} <= set(first.stdout.splitlines()[0].split("/"))

@@ -28,7 +28,7 @@ def _applies(rule: PolicyRule, label: str, text: str, kb_matched: bool) -> bool:
         return False
     conditions = []
     if rule.keywords:
-        hits = sum(1 for word in rule.keywords if word.lower() in text)
+        hits = sum(map(text.__contains__, rule.keywords))  # keywords are lower case
         conditions.append(hits >= rule.min_hits)
     if rule.min_exclamations is not None:
         conditions.append(text.count("!") >= rule.min_exclamations)

@@ -154,7 +154,8 @@ def load_policy(path: Path) -> tuple[dict[str, str], tuple[PolicyRule, ...]]:
                 style=style,
                 labels=labels,
                 reason=item.get("reason", ""),
-                keywords=tuple(item.get("keywords", ())),
+                # matched against normalised (lower-case) text
+                keywords=tuple(str(w).lower() for w in item.get("keywords", ())),
                 min_hits=int(item.get("min_hits", 1)),
                 min_exclamations=item.get("min_exclamations"),
                 when=when,

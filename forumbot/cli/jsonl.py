@@ -25,7 +25,7 @@ T = TypeVar("T")
 FC = TypeVar("FC", bound=Callable[..., Any])
 
 # Lines answered per call of the command's answering function (bounds the model's batch).
-BATCH = 512
+BATCH = 1024
 # Worker processes at most, whatever the machine: beyond this the writer is the bottleneck.
 MAX_JOBS = 8
 
@@ -159,15 +159,15 @@ def answered_batches(
     jobs: int,
     warm: Callable[[], object] | None = None,
 ) -> Iterator[list[str]]:
-    """Each batch's answers as JSON lines, in order. With one job, or a file of a batch or
-    two, they are answered here. Otherwise ``warm`` loads here whatever the answering
+    """Each batch's answers as JSON lines, in order. With one job, or a file of one batch,
+    they are answered here. Otherwise ``warm`` loads here whatever the answering
     function builds lazily (without it, the first batch is answered here to the same end),
     and the batches go to that many forked processes, which share those models with this
     one (copy-on-write) and return their lines ready to write."""
     import multiprocessing  # only a long file needs it (a few milliseconds of start-up)
 
     global _worker_answer
-    if jobs <= 1 or len(batches) < 3 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(batches) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for batch in batches:
             yield [_json_line(row) for row in answer(batch)]
         return

@@ -66,6 +66,47 @@ def test_shipped_model_labels_typical_posts(classifier, raw, title, number, labe
     assert 0 <= p.confidence <= 1
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "打排位又碰到这种舔狗主播，粉丝一个比一个能吹",  # an insult in a game's chatter
+        "楼上那个杠精能不能闭嘴，天天在群里抬杠",
+        "这种田园女权说话就是双标，懒得理",
+    ],
+)
+def test_an_insult_about_something_else_goes_to_the_moderators(classifier, raw):
+    p = classifier.classify(raw, "", 5)
+    assert p.label == "abuse", p
+
+
+def test_an_insulting_name_overrules_a_sure_unrelated(classifier):
+    """The model is sure a post is off-topic chatter, but it calls someone 舔狗: proposed as
+    abuse all the same, marked for a person to check; without the word it stays unrelated."""
+    row = [0.0] * len(classifier.classes)
+    row[classifier.classes.index("unrelated")] = 0.95
+    row[classifier.classes.index("abuse")] = 0.03
+    row[classifier.classes.index("empty")] = 0.02
+    said = classifier._from_probabilities(row, "看直播的都是一群舔狗")
+    assert (said.label, said.needs_review, said.rule) == ("abuse", True, "insult_word")
+    plain = classifier._from_probabilities(row, "看直播的都是年轻人")
+    assert plain.label == "unrelated" and plain.rule is None
+    engineering = [0.0] * len(classifier.classes)
+    engineering[classifier.classes.index("engineering")] = 0.9
+    engineering[classifier.classes.index("abuse")] = 0.1
+    assert classifier._from_probabilities(engineering, "傻逼开发商，漏水").label == "engineering"
+
+
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [
+        ("带孩子去海洋馆看小丑鱼，橙白条纹特别好看", "unrelated"),
+        ("傻逼开发商，卫生间顶上漏水两个月了还不来修！", "engineering"),  # a leak is a leak
+    ],
+)
+def test_harmless_look_alikes_and_complaints_keep_their_label(classifier, raw, label):
+    assert classifier.classify(raw, "", 1).label == label
+
+
 def test_prediction_carries_style_and_alternatives(classifier):
     p = classifier.classify("阳台推拉门下雨往里渗水，地板都泡了", "推拉门渗水", 1)
     assert p.label in LABELS and p.style in STYLES

@@ -82,6 +82,12 @@ def abuse_recall(truth: list[str], said: list[str]) -> float:
     return round(float(recall_score(truth, said, labels=["abuse"], average="macro")), 4)
 
 
+def handling_of(label: str) -> str:
+    return (
+        "moderate" if label == "abuse" else "leave" if label in ("empty", "unrelated") else "answer"
+    )
+
+
 def real_figures(shipped: Classifier) -> dict[str, object]:
     real = validation_set()
     found = shipped.classify_many([PostInput(r.text, None, 1) for r in real])
@@ -93,6 +99,10 @@ def real_figures(shipped: Classifier) -> dict[str, object]:
         by_source.setdefault(r.source, []).append(bool(w))
     sure = np.array([r.sure for r in real])
     confidence = np.array([p.confidence for p in found])
+    # What the centre does with a post: answer it, moderate it, or leave it. A wrong label
+    # within "leave it" (empty for unrelated) changes nothing anyone sees.
+    handling = [handling_of(t) != handling_of(s) for s, t in zip(said, truth, strict=True)]
+    wrong_handling = np.array(handling)
     by_threshold = {
         f"{t:.1f}": {
             "confident_errors": round(float((wrong & (confidence >= t)).mean()), 4),
@@ -112,6 +122,9 @@ def real_figures(shipped: Classifier) -> dict[str, object]:
         "real_abuse_recall": abuse_recall(truth, said),
         "real_confident_errors": round(float((wrong & ~review).mean()), 4),
         "real_review_share": round(float(review.mean()), 4),
+        "real_confident_errors_changing_handling": round(
+            float((wrong_handling & ~review).mean()), 4
+        ),
         "real_errors_caught_by_review": round(
             float((wrong & review).sum() / max(wrong.sum(), 1)), 4
         ),

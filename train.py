@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from forumbot.classify.labels import LABELS
-from forumbot.classify.model import RANDOM_STATE, build_pipeline
+from forumbot.classify.model import RANDOM_STATE, build_pipeline, training_texts
 from forumbot.classify.normalize import model_text
 from forumbot.classify.persist import ModelError, load_current, promote, save_version
 from forumbot.classify.persist import rollback as rollback_pointer
@@ -332,7 +332,7 @@ def train_and_promote(train: list[Example], dev: list[Example], n_fixes: int, ar
         list(cross_val_predict(build_pipeline(), x_train, y_train, cv=folds)),
     )
     step("fitting on the whole train split")
-    pipeline = build_pipeline().fit(x_train, y_train)
+    pipeline = build_pipeline().fit(*training_texts(train))
     step(f"evaluating on the dev split ({len(dev)} posts)")
     dev_report = report("dev split", y_dev, list(pipeline.predict(x_dev)))
     digest = data_hash(train)

@@ -113,7 +113,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "classifier": {
         "review_threshold": Key(
-            float, 0.6, "Below this confidence a label is marked needs_review.", 0
+            float, 0.7, "Below this confidence a label is marked needs_review.", 0
         ),
         "models_dir": Key(
             str,

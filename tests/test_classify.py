@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from forumbot.classify.classifier import Classifier
 from forumbot.classify.content import content_free
 from forumbot.classify.labels import LABELS, STYLES
-from forumbot.classify.normalize import clean, model_text
+from forumbot.classify.normalize import clean, model_text, own_text
 from forumbot.classify.persist import ModelError, load_current, load_version
 from forumbot.cli import cli
 from forumbot.paths import MODELS_DIR
@@ -36,7 +36,8 @@ def test_traditional_and_full_width_become_simplified():
 
 
 def test_reply_title_is_context_only():
-    assert model_text("顶", "楼上漏水三个月", 5) == "顶"
+    assert own_text("顶", "楼上漏水三个月", 5) == "顶"
+    assert model_text("同感", "车位又涨价了", 5) == "同感 。 回复主题 车位又涨价了"
     assert model_text("三个月了", "楼上漏水", 1).startswith("楼上漏水")
 
 

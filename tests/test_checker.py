@@ -346,3 +346,22 @@ def test_a_rule_from_the_knowledge_base_passes_and_a_made_up_one_is_blocked():
     findings = check_reply(made_up)
     assert blocking(findings)
     assert any(f.rule == "meaning_made_up_policy" and "规定" in f.excerpt for f in findings)
+
+
+def test_the_centres_own_template_sentences_are_not_second_guessed(tmp_path):
+    """A sentence of the reply templates is approved wording: the model's reading of it does
+    not block a draft (it once took "希望以上说明对您有帮助。" for judging the owner), and a
+    new template sentence counts as soon as its file is saved."""
+    from forumbot.drafting.checker_model import approved_wording
+
+    assert approved_wording("希望以上说明对您有帮助。")
+    draft = (
+        "您好，物业费可以在业主App的“缴费”页面在线缴纳，也可以到物业服务中心刷卡。"
+        "希望以上说明对您有帮助。"
+    )
+    assert not blocking(check_reply(draft))
+    (tmp_path / "closing.toml").write_text(
+        '[parts]\nclosing = ["这样解释您看明白了吗？{{ name }}随时找我们。"]\n', encoding="utf-8"
+    )
+    assert approved_wording("这样解释您看明白了吗？", templates=tmp_path)
+    assert not approved_wording("这么简单的事您都看不明白吗？", templates=tmp_path)

@@ -11,7 +11,7 @@ from typing import Any
 from forumbot.classify.content import content_free
 from forumbot.classify.insults import insulting_word
 from forumbot.classify.labels import DEFAULT_STYLE
-from forumbot.classify.normalize import model_text, own_text
+from forumbot.classify.normalize import own_text, with_topic
 from forumbot.classify.persist import LoadedModel, load_current
 from forumbot.paths import MODELS_DIR
 
@@ -85,7 +85,7 @@ class Classifier:
                 todo.append(i)
         if todo:
             probabilities = self.model.pipeline.predict_proba(
-                [model_text(posts[i].raw, posts[i].title, posts[i].post_number) for i in todo]
+                [with_topic(owns[i], posts[i].title, posts[i].post_number) for i in todo]
             )
             for i, row in zip(todo, probabilities, strict=True):
                 results[i] = self._from_probabilities(row, owns[i])

@@ -221,7 +221,7 @@ def _answers_at(path: Path, stamp: int) -> str:
 def stated_in_knowledge_base(sentence: str, path: Path | None = None) -> bool:
     """Whether a rule the model doubts is one the centre's own knowledge base states: those
     are the approved answers, so "按规定" there is not made up."""
-    core = clean(sentence).strip("。！？!?；;,， \n")
+    core = _core(sentence)
     return len(core) >= SHORT_SENTENCE and core in _knowledge_answers(path or KNOWLEDGE_FILE)
 
 

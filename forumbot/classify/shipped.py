@@ -24,12 +24,14 @@ MODEL_FILE = "model.npz"
 METADATA_FILE = "metadata.json"
 
 
-def digest_of(paths: Iterable[Path]) -> str:
-    """One digest of several files' names and bytes (a missing file counts as empty)."""
+def digest_of(paths: Iterable[Path], code: str = "") -> str:
+    """One digest of several files' names and bytes (a missing file counts as empty) and of
+    ``code``, the source of what turns them into a model."""
     digest = hashlib.sha256()
     for path in paths:
         digest.update(path.name.encode())
         digest.update(path.read_bytes() if path.exists() else b"")
+    digest.update(code.encode())
     return digest.hexdigest()
 
 

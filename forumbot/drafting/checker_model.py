@@ -149,9 +149,13 @@ def train_files() -> list[Path]:
 
 
 def data_digest() -> str:
-    """What a saved model was trained from: the labelled replies and this module's source
-    (its features and sentence splitting)."""
-    return digest_of([*train_files(), Path(__file__)])
+    """What a saved model was trained from: the labelled replies, and the source of the
+    sentence splitting, the labelling of sentences and the features (not the whole module:
+    a change to how findings are shown needs no retraining)."""
+    import inspect
+
+    code = "".join(inspect.getsource(f) for f in (sentences, labelled_sentences, ReplyModel.fit))
+    return digest_of(train_files(), code + _SENTENCE.pattern)
 
 
 def build(model_dir: Path = MODEL_DIR) -> dict[str, Any]:

@@ -23,16 +23,21 @@ class ExportError(ValueError):
     """The pipeline has a step ``linear_text`` cannot reproduce."""
 
 
+def _analyzer(step: Any) -> tuple[str, int, int]:
+    """The analyzer of a vectorizer as ``linear_text`` names it, with its n-gram range."""
+    if step.analyzer is words:
+        return "words", 1, 1
+    if step.analyzer == "char_wb" and step.lowercase and step.preprocessor is None:
+        low, high = step.ngram_range
+        return "char_wb", low, high
+    raise ExportError(f"analyzer {step.analyzer!r} is not supported")
+
+
 def _vocabulary_block(step: TfidfVectorizer) -> tuple[str, np.ndarray, np.ndarray]:
     """A fitted TF-IDF vectorizer: spec, idf and its terms in column order."""
     if step.norm != "l2" or not step.use_idf:
         raise ExportError("only TF-IDF vectorizers with idf and l2 norm are supported")
-    if step.analyzer is words:
-        analyzer, low, high = "words", 1, 1
-    elif step.analyzer == "char_wb" and step.lowercase and step.preprocessor is None:
-        analyzer, (low, high) = "char_wb", step.ngram_range
-    else:
-        raise ExportError(f"analyzer {step.analyzer!r} is not supported")
+    analyzer, low, high = _analyzer(step)
     terms = np.empty(len(step.vocabulary_), dtype=object)
     for term, column in step.vocabulary_.items():
         terms[column] = term
@@ -49,12 +54,7 @@ def _block(step: Any) -> tuple[str, np.ndarray]:
         raise ExportError(f"expected HashingVectorizer + TfidfTransformer, got {step!r}")
     if hasher.alternate_sign or hasher.norm is not None or tfidf.norm != "l2":
         raise ExportError("only alternate_sign=False, norm=None hashing with l2 TF-IDF")
-    if hasher.analyzer is words:
-        analyzer, low, high = "words", 1, 1
-    elif hasher.analyzer == "char_wb" and hasher.lowercase and hasher.preprocessor is None:
-        analyzer, (low, high) = "char_wb", hasher.ngram_range
-    else:
-        raise ExportError(f"analyzer {hasher.analyzer!r} is not supported")
+    analyzer, low, high = _analyzer(hasher)
     idf = tfidf.idf_ if tfidf.use_idf else np.ones(hasher.n_features)
     spec = f"{analyzer}:{low}:{high}:{hasher.n_features}:{int(tfidf.sublinear_tf)}"
     return spec, np.asarray(idf, dtype=np.float64)

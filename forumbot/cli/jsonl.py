@@ -161,9 +161,8 @@ def answered_batches(
 ) -> Iterator[list[str]]:
     """Each batch's answers as JSON lines, in order. With one job, or a file of one batch,
     they are answered here. Otherwise ``warm`` loads here whatever the answering
-    function builds lazily (without it, the first batch is answered here to the same end),
-    and the batches go to that many forked processes, which share those models with this
-    one (copy-on-write) and return their lines ready to write."""
+    function builds lazily, and the batches go to that many forked processes, which share
+    those models with this one (copy-on-write) and return their lines ready to write."""
     import multiprocessing  # only a long file needs it (a few milliseconds of start-up)
 
     global _worker_answer
@@ -173,9 +172,6 @@ def answered_batches(
         return
     if warm is not None:
         warm()
-    else:
-        yield [_json_line(row) for row in answer(batches[0])]
-        batches = batches[1:]
     _worker_answer = answer
     try:
         with multiprocessing.get_context("fork").Pool(min(jobs, len(batches))) as pool:
